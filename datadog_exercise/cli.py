@@ -1,0 +1,129 @@
+"""The `datadog-exercise` command line."""
+
+import os
+from pathlib import Path
+
+import click
+
+from . import __version__, paths
+
+
+def default_run_path():
+    # The Agent keeps its persistent cache in /opt/datadog-agent/run; the local runner keeps its own.
+    cache = os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache'
+    return os.environ.get('DD_RUN_PATH') or str(Path(cache) / 'datadog-exercise' / 'run')
+
+
+@click.group(context_settings={'help_option_names': ['-h', '--help']})
+@click.version_option(__version__, prog_name='datadog-exercise')
+def main():
+    """Datadog Agent checks (elec_france, random_number) and the Datadog hands-on exercise, as code."""
+
+
+@main.command()
+@click.argument('name')
+@click.option(
+    '--checksd',
+    type=click.Path(file_okay=False, exists=True),
+    default=str(paths.CHECKSD),
+    show_default="the package's checks",
+    help='Folder the check module is loaded from.',
+)
+@click.option(
+    '--confd',
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    show_default="the package's conf.d",
+    help='Folder holding <name>.d/*.yaml or <name>.yaml.',
+)
+@click.option('--conf', 'conf_file', type=click.Path(dir_okay=False, exists=True), help='One configuration file.')
+@click.option('-r', '--check-rate', is_flag=True, help='Run the check twice with a 1 s pause, to see rates.')
+@click.option(
+    '-t',
+    '--check-times',
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help='Number of times to run the check.',
+)
+@click.option(
+    '--pause', type=click.IntRange(min=0), default=0, show_default=True, help='Pause between runs, in milliseconds.'
+)
+@click.option('--json', 'as_json', is_flag=True, help='Print the aggregator and runner data as JSON.')
+@click.option('--table', is_flag=True, help='Print series and service checks as tables.')
+@click.option(
+    '-l',
+    '--log-level',
+    type=click.Choice(['trace', 'debug', 'info', 'warn', 'error', 'critical'], case_sensitive=False),
+    help="Print the check's logs at this level and above on stderr.",
+)
+@click.option(
+    '--run-path',
+    default=default_run_path,
+    show_default='$DD_RUN_PATH or ~/.cache/datadog-exercise/run',
+    help='Where the persistent cache is kept between runs.',
+)
+@click.option('--hostname', envvar='DD_HOSTNAME', help='Host name reported with the series.')
+def check(
+    name, checksd, confd, conf_file, check_rate, check_times, pause, as_json, table, log_level, run_path, hostname
+):
+    """Run check NAME once and print what `datadog-agent check NAME` would print."""
+    from .runner.command import Options, run_check_command
+
+    options = Options(
+        name=name,
+        checksd=checksd,
+        confd=confd or str(paths.confd()),
+        conf_file=conf_file,
+        check_rate=check_rate,
+        check_times=check_times,
+        pause_ms=pause,
+        as_json=as_json,
+        table=table,
+        log_level=log_level,
+        run_path=run_path,
+        hostname=hostname,
+    )
+    raise SystemExit(run_check_command(options))
+
+
+@main.command()
+@click.option(
+    '--agent-dir',
+    type=click.Path(file_okay=False),
+    default='/etc/datadog-agent',
+    show_default=True,
+    help='The Agent configuration folder holding checks.d and conf.d.',
+)
+@click.option(
+    '--check',
+    'checks',
+    multiple=True,
+    type=click.Choice(paths.shipped_checks()),
+    help='Only this check (repeatable). Default: every check.',
+)
+@click.option('--dry-run', is_flag=True, help='Print each step and change nothing.')
+@click.option('--uninstall', is_flag=True, help='Remove what install put there (edited files are kept).')
+@click.option(
+    '--embedded-pip',
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="The Agent's pip. Default: found under /opt/datadog-agent/embedded/bin.",
+)
+@click.option('--owner', default='dd-agent', show_default=True, help='Owner of the installed files, when it exists.')
+def install(agent_dir, checks, dry_run, uninstall, embedded_pip, owner):
+    """Install the checks into an Agent's checks.d and conf.d."""
+    from .install import install_steps, uninstall_steps
+
+    checks = checks or paths.shipped_checks()
+    if uninstall:
+        steps = uninstall_steps(agent_dir, checks)
+    else:
+        steps = install_steps(agent_dir, checks, owner=owner, embedded_pip=embedded_pip)
+    for step in steps:
+        step.run(dry_run, click.echo)
+    if not dry_run and not uninstall:
+        click.echo(
+            'Restart the Agent (sudo systemctl restart datadog-agent), then check each one with '
+            'sudo -u dd-agent datadog-agent check <name>.'
+        )

@@ -1,0 +1,172 @@
+"""Typed records of the éCO2mix data: documents, days, series, and the reported snapshot."""
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cached_property
+from typing import Protocol
+
+from .labels import (
+    CO2_INTENSITY,
+    CONSUMPTION,
+    EXCHANGE,
+    FUELS,
+    LOW_CARBON_FUELS,
+    PUMPING,
+    RENEWABLE_FUELS,
+    SeriesKey,
+)
+from .slots import QUARTER_HOUR, WALL_CLOCK_SLOTS, Numbering, numbering_of, quarter_hours_in, slot_start
+
+ECO2MIX = 'eco2mix'
+ODRE = 'odre'
+
+
+def to_number(text):
+    """A finite float from a feed's text, or None when it is not one."""
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+class FeedError(Exception):
+    """The body is not a usable éCO2mix or ODRE document; the message says what was received."""
+
+
+class Series(Protocol):
+    """One series of one day: a value per quarter-hour slot. Missing slots have no value (never 0)."""
+
+    def value_at(self, slot: int) -> float | None: ...
+
+    def latest_slot(self) -> int | None:
+        """The highest slot that has a value."""
+        ...
+
+    def items(self) -> Iterator[tuple[int, float]]:
+        """Every (slot, value) with a value, in slot order."""
+        ...
+
+    def highest_slot(self) -> int | None:
+        """The highest slot number present, with or without a value."""
+        ...
+
+    def slot_count(self) -> int:
+        """How many slots are present, with or without a value."""
+        ...
+
+
+@dataclass(frozen=True)
+class MappedSeries:
+    """A series already decoded into a mapping (the ODRE feed, tests)."""
+
+    values: Mapping[int, float]
+    present: frozenset[int] = frozenset()
+
+    def value_at(self, slot):
+        return self.values.get(slot)
+
+    def latest_slot(self):
+        return max(self.values, default=None)
+
+    def items(self):
+        return iter(sorted(self.values.items()))
+
+    def highest_slot(self):
+        slots = self.present | self.values.keys()
+        return max(slots) if slots else None
+
+    def slot_count(self):
+        return len(self.present | self.values.keys())
+
+
+@dataclass(frozen=True)
+class Day:
+    date: date
+    series: Mapping[SeriesKey, Series]
+
+    @cached_property
+    def numbering(self):
+        if quarter_hours_in(self.date) == WALL_CLOCK_SLOTS:
+            return Numbering.WALL_CLOCK  # an ordinary day: no need to look at the slots
+        highest = max((s.highest_slot() for s in self.series.values() if s.highest_slot() is not None), default=-1)
+        count = max((s.slot_count() for s in self.series.values()), default=0)
+        return numbering_of(self.date, count, highest)
+
+    def slot_start(self, slot):
+        return slot_start(self.date, slot, self.numbering)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed feed answer: its days in date order, and what the parser could not use."""
+
+    feed: str
+    days: tuple[Day, ...]
+    generated_at: datetime | None = None  # éCO2mix `date_actuelle`, UTC
+    unknown_labels: frozenset[str] = frozenset()
+    # Values that could not be read, found while reading (capped); the caller decides how to warn.
+    problems: list[str] = field(default_factory=list, compare=False)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The figures of one quarter-hour in which every core series is published."""
+
+    feed: str
+    start: datetime  # UTC
+    values: Mapping[SeriesKey, float]
+
+    @property
+    def end(self):
+        return self.start + QUARTER_HOUR
+
+    @property
+    def production(self):
+        return {fuel: self.values[SeriesKey(fuel)] for fuel in FUELS}
+
+    @property
+    def production_total(self):
+        return sum(self.production.values())
+
+    @property
+    def breakdown(self):
+        return {key: value for key, value in self.values.items() if key.technology is not None}
+
+    @property
+    def pumping(self):
+        """Power drawn by pumped storage, positive (the feed publishes it negative)."""
+        return -self.values[PUMPING]
+
+    @property
+    def exchange_balance(self):
+        """Positive when France imports, negative when it exports."""
+        return self.values[EXCHANGE]
+
+    @property
+    def consumption(self):
+        return self.values[CONSUMPTION]
+
+    @property
+    def co2_intensity(self):
+        return self.values.get(CO2_INTENSITY)
+
+    def share(self, fuels):
+        """Percent of total production made by `fuels`, or None when nothing is produced."""
+        total = self.production_total
+        if total <= 0:
+            return None
+        return 100.0 * sum(self.production[fuel] for fuel in fuels) / total
+
+    @property
+    def renewable_share(self):
+        return self.share(RENEWABLE_FUELS)
+
+    @property
+    def low_carbon_share(self):
+        return self.share(LOW_CARBON_FUELS)
+
+
+__all__ = ['ECO2MIX', 'ODRE', 'Day', 'Document', 'FeedError', 'MappedSeries', 'Numbering', 'Series', 'Snapshot']

@@ -1,0 +1,206 @@
+"""Parse an éCO2mix XML answer (`eco2mixWeb?type=mix|co2`): bytes in, typed records out.
+
+Pure: no HTTP, no Agent, no clock. Days are found by their `mixtr` element name and `date`,
+series by their `v` label, slots by their `periode` attribute, never by position.
+
+The parser is hardened: entities are never resolved, no DTD or network access, the body size is
+bounded, and any document that declares a DTD is refused (the feed never has one).
+"""
+
+import re
+from datetime import UTC, datetime
+
+from lxml import etree
+
+from .body import MAX_BYTES, MISSING, checked_body, note
+from .labels import XML_IGNORED, xml_series_key
+from .model import ECO2MIX, Day, Document, FeedError, to_number
+from .slots import as_date
+
+DAY_TAG = 'mixtr'
+MARKET_DAY_TAG = 'donneesMarche'
+
+_DOCTYPE = re.compile(rb'<!DOCTYPE', re.IGNORECASE)
+_PARSER = etree.XMLParser(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    dtd_validation=False,
+    huge_tree=False,
+    remove_comments=True,
+    remove_pis=True,
+)
+
+
+def parse(body, max_bytes=MAX_BYTES):
+    """Parse an éCO2mix XML body. Raises FeedError, and nothing else, for anything that is not one."""
+    root = _parse_tree(body, max_bytes)
+    days_by_date = {}
+    unknown = set()
+    problems = []
+    for element in root.iterchildren(DAY_TAG):
+        text = element.get('date')
+        try:
+            day = as_date(text or '')
+        except ValueError:
+            raise FeedError(f'day element <{DAY_TAG}> has an invalid date {text!r}') from None
+        if day in days_by_date:
+            note(problems, f'day {day} appears twice; the first one is used')
+            continue
+        days_by_date[day] = Day(day, _day_series(element, day, unknown, problems))
+    if not days_by_date:
+        raise FeedError(_no_days_message(root))
+    return Document(
+        feed=ECO2MIX,
+        days=tuple(days_by_date[day] for day in sorted(days_by_date)),
+        generated_at=_generated_at(root, problems),
+        unknown_labels=frozenset(unknown),
+        problems=problems,
+    )
+
+
+def _parse_tree(body, max_bytes):
+    body = checked_body(body, max_bytes, 'éCO2mix XML')
+    # Refused before lxml sees it: entity declarations (XXE, billion laughs) live in a DTD.
+    doctype = _DOCTYPE.search(body)
+    if doctype:
+        raise FeedError(
+            f'refused a document that declares a DTD ({_excerpt(body, doctype.start())}): the feed never has one'
+        )
+    try:
+        root = etree.fromstring(body, _PARSER)
+    except etree.XMLSyntaxError as error:
+        raise FeedError(f'malformed XML ({len(body)} bytes): {error}') from None
+    except ValueError as error:  # lxml refuses some inputs before parsing, e.g. unicode with a declaration
+        raise FeedError(f'unreadable XML ({len(body)} bytes): {error}') from None
+    if root is None:
+        raise FeedError(f'malformed XML ({len(body)} bytes): no root element')
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        raise FeedError(
+            f'refused a document that declares a DTD ({docinfo.doctype or "<!DOCTYPE>"}): the feed never has one'
+        )
+    if not isinstance(root.tag, str) or root.tag != 'liste':
+        raise FeedError(f'expected an éCO2mix <liste> document, got a <{root.tag}> root element')
+    return root
+
+
+def _excerpt(body, start, length=60):
+    text = body[start : start + length].decode('utf-8', 'replace')
+    return ' '.join(text.split()) + ('...' if len(body) > start + length else '')
+
+
+def _no_days_message(root):
+    if root.find(MARKET_DAY_TAG) is not None:
+        return (
+            f'this is the market-prices feed (<{MARKET_DAY_TAG}> days, getDonneesMarche), '
+            f'not éCO2mix (<{DAY_TAG}> days): check the URL'
+        )
+    children = sorted({child.tag for child in root if isinstance(child.tag, str)})
+    return f'no <{DAY_TAG}> day element in the document (children found: {", ".join(children) or "none"})'
+
+
+def _generated_at(root, problems):
+    """`date_actuelle`: when RTE generated the document, in UTC."""
+    text = root.findtext('date_actuelle')
+    if text is None:
+        return None
+    try:
+        return datetime.strptime(text.strip(), '%Y-%m-%d %H:%M:%S').replace(tzinfo=UTC)
+    except ValueError:
+        note(problems, f'date_actuelle {text!r} is not a date and time')
+        return None
+
+
+def _day_series(element, day, unknown, problems):
+    series = {}
+    for row in element.iterchildren('type'):
+        label = row.get('v')
+        key = xml_series_key(label, row.get('granularite'))
+        if key is None:
+            if label not in XML_IGNORED:
+                unknown.add(label)
+            continue
+        if key in series:
+            note(problems, f'{day}: series {label!r} ({row.get("granularite")}) appears twice; the first one is used')
+            continue
+        series[key] = XmlSeries(row, f'{day} {label}', problems)
+    return series
+
+
+class XmlSeries:
+    """The values of one `<type>` row, decoded on demand from its last `<valeur>` backwards.
+
+    The check only needs the latest quarter-hours, so a row is read from its end, and only as far
+    as asked. Slots always come from `periode`. As long as periodes decrease while reading
+    backwards, everything above the lowest slot read is known; at the first periode out of order,
+    the rest of the row is decoded at once.
+    """
+
+    __slots__ = ('_floor', '_name', '_ordered', '_pending', '_problems', '_seen', '_values')
+
+    def __init__(self, row, name, problems):
+        self._pending = row.iterchildren('valeur', reversed=True)
+        self._name = name
+        self._problems = problems
+        self._values = {}
+        self._seen = set()  # slots present, with or without a value
+        self._floor = None  # lowest slot read so far: while ordered, every slot above it is known
+        self._ordered = True
+
+    def value_at(self, slot):
+        while self._pending is not None and not (self._ordered and self._floor is not None and self._floor <= slot):
+            self._read_one()
+        return self._values.get(slot)
+
+    def latest_slot(self):
+        while self._pending is not None and not (self._ordered and self._values):
+            self._read_one()
+        return max(self._values, default=None)
+
+    def items(self):
+        self._read_all()
+        return iter(sorted(self._values.items()))
+
+    def highest_slot(self):
+        self._read_all()
+        return max(self._seen, default=None)
+
+    def slot_count(self):
+        self._read_all()
+        return len(self._seen)
+
+    def _read_all(self):
+        while self._pending is not None:
+            self._read_one()
+
+    def _read_one(self):
+        valeur = next(self._pending, None)
+        if valeur is None:
+            self._pending = None
+            return
+        raw_slot = valeur.get('periode')
+        try:
+            slot = int(raw_slot)
+        except (TypeError, ValueError):
+            note(self._problems, f'{self._name}: periode {raw_slot!r} is not a slot number')
+            return
+        if slot < 0:
+            note(self._problems, f'{self._name}: periode {slot} is negative')
+            return
+        if slot in self._seen:
+            # Read backwards, the repeat is the earlier element: it wins, as in document order.
+            note(self._problems, f'{self._name}: periode {slot} appears twice; the first one is used')
+            self._values.pop(slot, None)
+        elif self._floor is not None and slot > self._floor:
+            self._ordered = False  # from now on nothing is trusted until the whole row is read
+        self._floor = slot if self._floor is None else min(self._floor, slot)
+        self._seen.add(slot)
+        text = (valeur.text or '').strip()
+        if text in MISSING:
+            return
+        value = to_number(text)
+        if value is None:
+            note(self._problems, f'{self._name} slot {slot}: value {text[:40]!r} is not a number')
+        else:
+            self._values[slot] = value
