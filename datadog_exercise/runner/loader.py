@@ -51,7 +51,7 @@ def load_check_code(name, checksd):
 
     checksd = str(Path(checksd).resolve())
     if checksd not in sys.path:
-        sys.path.insert(0, checksd)
+        sys.path.append(checksd)  # last, as in the Agent: any installed module of the same name wins
     errors = []
     for module_name in (f'datadog_checks.{name}', name):
         try:

@@ -4,7 +4,7 @@ import logging
 import socket
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import builtins, loader
 from .checkid import check_id
@@ -79,7 +79,11 @@ class LocalAgent:
             now = time.time()
             submissions = self.aggregator.take(stats.CheckID)
             report.series += sampler.commit(submissions.metrics, now, self.hostname)
-            report.service_checks += [(sample, int(now)) for sample in submissions.service_checks]
+            # The Agent's sender gives the default hostname to what comes without one.
+            report.service_checks += [
+                (replace(sample, hostname=sample.hostname or self.hostname), int(now))
+                for sample in submissions.service_checks
+            ]
             report.events += submissions.events
             stats.add(elapsed, error, warnings, submissions, now)
             if pause_ms and run < times - 1:
