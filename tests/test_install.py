@@ -9,9 +9,9 @@ import sys
 import sysconfig
 import textwrap
 
-from conftest import REPOSITORY, run_cli
-
 from datadog_exercise import paths
+
+from conftest import REPOSITORY, run_cli
 
 
 def install(agent_dir, *args):

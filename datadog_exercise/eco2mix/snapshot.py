@@ -5,23 +5,25 @@ from datetime import timedelta
 from .labels import CO2_INTENSITY, CORE_SERIES
 from .model import Snapshot
 
-# The CO2 feed is fetched less often than the mix: its latest value is used when it is at most
-# this much older than the reported quarter-hour.
+# The CO2 feed is fetched less often than the mix: a CO2 reading is used for a quarter-hour when it
+# is for that quarter-hour or at most this much older.
 CO2_MAX_LAG = timedelta(minutes=30)
 
 
 def latest_snapshot(document, co2=None):
-    """The latest complete quarter-hour of `document`, with CO2 intensity from `co2`; None if there is none."""
+    """The latest complete quarter-hour of `document`, or None if there is none.
+
+    `co2` is a CO2 intensity reading `(quarter-hour start, value)` from the `type=co2` feed; it is
+    added when the document has none of its own for that quarter-hour and the reading is recent enough.
+    """
     for day in reversed(document.days):
         slot = _latest_complete_slot(day)
         if slot is None:
             continue
         start = day.slot_start(slot)
         values = {key: value for key, series in day.series.items() if (value := series.value_at(slot)) is not None}
-        if co2 is not None:
-            reading = latest_value(co2, CO2_INTENSITY, not_after=start)
-            if reading is not None and start - reading[0] <= CO2_MAX_LAG:
-                values[CO2_INTENSITY] = reading[1]
+        if CO2_INTENSITY not in values and co2 is not None and timedelta(0) <= start - co2[0] <= CO2_MAX_LAG:
+            values[CO2_INTENSITY] = co2[1]
         return Snapshot(document.feed, start, values)
     return None
 

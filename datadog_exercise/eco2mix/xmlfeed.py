@@ -132,29 +132,33 @@ class XmlSeries:
     """The values of one `<type>` row, decoded on demand from its last `<valeur>` backwards.
 
     The check only needs the latest quarter-hours, so a row is read from its end, and only as far
-    as asked. Slots always come from `periode`. As long as periodes decrease while reading
-    backwards, everything above the lowest slot read is known; at the first periode out of order,
-    the rest of the row is decoded at once.
+    as asked: the latest quarter-hour of a 31-day document costs a few elements per row. Slots
+    always come from `periode`. The shortcut is only trusted while the row is regular: a row of n
+    values numbered 0 to n-1 in order, as RTE writes them. At the first irregularity met (a gap, a
+    repeat, a periode out of order or unreadable) the whole row is decoded at once. A slot that
+    appears twice keeps its last value.
     """
 
-    __slots__ = ('_floor', '_name', '_ordered', '_pending', '_problems', '_seen', '_values')
+    __slots__ = ('_expected', '_floor', '_name', '_pending', '_problems', '_regular', '_row', '_seen', '_values')
 
     def __init__(self, row, name, problems):
-        self._pending = row.iterchildren('valeur', reversed=True)
+        self._row = row
+        self._pending = None  # the backwards iterator, made on the first read
         self._name = name
         self._problems = problems
         self._values = {}
         self._seen = set()  # slots present, with or without a value
-        self._floor = None  # lowest slot read so far: while ordered, every slot above it is known
-        self._ordered = True
+        self._floor = None  # lowest slot read so far: while regular, every slot above it is known
+        self._regular = True
+        self._expected = None  # the periode the next element read must have, while regular
 
     def value_at(self, slot):
-        while self._pending is not None and not (self._ordered and self._floor is not None and self._floor <= slot):
+        while self._unread() and not (self._regular and self._floor is not None and self._floor <= slot):
             self._read_one()
         return self._values.get(slot)
 
     def latest_slot(self):
-        while self._pending is not None and not (self._ordered and self._values):
+        while self._unread() and not (self._regular and self._values):
             self._read_one()
         return max(self._values, default=None)
 
@@ -170,8 +174,15 @@ class XmlSeries:
         self._read_all()
         return len(self._seen)
 
+    def _unread(self):
+        if self._pending is None and self._row is not None:
+            self._expected = len(self._row) - 1
+            self._pending = self._row.iterchildren('valeur', reversed=True)
+            self._row = None
+        return self._pending is not None
+
     def _read_all(self):
-        while self._pending is not None:
+        while self._unread():
             self._read_one()
 
     def _read_one(self):
@@ -183,17 +194,16 @@ class XmlSeries:
         try:
             slot = int(raw_slot)
         except (TypeError, ValueError):
+            slot = None
+        if slot != self._expected:
+            self._regular = False
+        if slot is None or slot < 0:
             note(self._problems, f'{self._name}: periode {raw_slot!r} is not a slot number')
             return
-        if slot < 0:
-            note(self._problems, f'{self._name}: periode {slot} is negative')
-            return
+        self._expected = slot - 1
         if slot in self._seen:
-            # Read backwards, the repeat is the earlier element: it wins, as in document order.
-            note(self._problems, f'{self._name}: periode {slot} appears twice; the first one is used')
-            self._values.pop(slot, None)
-        elif self._floor is not None and slot > self._floor:
-            self._ordered = False  # from now on nothing is trusted until the whole row is read
+            note(self._problems, f'{self._name}: periode {slot} appears twice; the last one is used')
+            return
         self._floor = slot if self._floor is None else min(self._floor, slot)
         self._seen.add(slot)
         text = (valeur.text or '').strip()

@@ -1,0 +1,20 @@
+"""The committed fixtures are exactly what tests/fixtures/build.py renders from RTE's figures."""
+
+import pytest
+
+from conftest import FIXTURES
+from fixtures.build import fixtures
+
+RENDERED = fixtures()
+
+
+@pytest.mark.parametrize('name', sorted(RENDERED))
+def test_fixture_is_current(name):
+    assert (FIXTURES / name).read_text(encoding='utf-8') == RENDERED[name]
+
+
+def test_every_fixture_is_rendered_and_documented():
+    committed = {path.name for path in FIXTURES.iterdir() if path.suffix in ('.xml', '.json', '.html')}
+    documented = (FIXTURES / 'README.md').read_text(encoding='utf-8')
+    assert committed == set(RENDERED)
+    assert all(f'`{name}`' in documented for name in committed)
