@@ -26,6 +26,7 @@ class Request:
     path: str
     params: dict
     headers: dict
+    time: float  # by the server's clock
 
 
 class FeedServer:
@@ -34,9 +35,10 @@ class FeedServer:
     An answer may be an `Answer`, or a callable taking the Request and returning one.
     """
 
-    def __init__(self):
+    def __init__(self, clock=time.time):
         self.answers = {}
         self.requests = []
+        self.clock = clock
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -45,7 +47,7 @@ class FeedServer:
             def do_GET(self):
                 url = urlsplit(self.path)
                 params = {key: values[-1] for key, values in parse_qs(url.query).items()}
-                request = Request(url.path, params, dict(self.headers))
+                request = Request(url.path, params, dict(self.headers), server.clock())
                 server.requests.append(request)
                 answer = server.answers.get((url.path, params.get('type')), Answer(b'not found', 404))
                 if callable(answer):
@@ -73,7 +75,7 @@ class FeedServer:
         self.httpd = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={'poll_interval': 0.05}, daemon=True)
 
     @property
     def base(self):

@@ -1,0 +1,1 @@
+"""The `elec_france` Agent check: configuration, fetch policy, persistent state and submission."""
