@@ -40,12 +40,12 @@ def run_setup(request, echo, warn):
     _check_confd(Path(request.confd), path, keep_config)
     password = choose_password(request.agent_password, path, keep_config)
 
-    connection = connect(
-        request.endpoint,
-        request.admin_user,
-        request.admin_password,
-        f'set MYSQL_ADMIN_PASSWORD to the password of {request.admin_user!r}, or choose the account with --admin-user',
+    hint = (
+        f'set MYSQL_ADMIN_PASSWORD to the password of {request.admin_user!r}, or choose the account with --admin-user'
     )
+    if not request.endpoint.socket:
+        hint += ' (a root that logs in by unix socket, as on Debian, needs sudo and --socket /run/mysqld/mysqld.sock)'
+    connection = connect(request.endpoint, request.admin_user, request.admin_password, hint)
     with connection, connection.cursor() as cursor:
         server = sql.Server.from_version(query(cursor, sql.VERSION)[0][0])
         admin = sql.Account.parse(query(cursor, sql.CURRENT_USER)[0][0])

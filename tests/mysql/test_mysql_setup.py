@@ -182,7 +182,8 @@ def test_wrong_admin_password_is_refused_and_changes_nothing(command, mariadb):
     assert result.stderr == (
         f"Error: cannot log in to 127.0.0.1:{mariadb.port} as 'root': Access denied for user 'root'@'localhost' "
         "(using password: YES); set MYSQL_ADMIN_PASSWORD to the password of 'root', or choose the account "
-        'with --admin-user\n'
+        'with --admin-user (a root that logs in by unix socket, as on Debian, needs sudo and '
+        '--socket /run/mysqld/mysqld.sock)\n'
     )
     assert mariadb.snapshot() == state
     assert not command.config.exists()
