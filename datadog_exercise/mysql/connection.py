@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 
 from . import MysqlError
-from .sql import MASK
+from .sql import MASK, literal
 
 CONNECT_TIMEOUT = 5
 ACCESS_DENIED = (1045, 1698)  # wrong password or no such account; 1698: unix_socket refused the OS user
@@ -56,8 +56,9 @@ def execute(cursor, statement):
         cursor.execute(statement.sql)
     except pymysql.MySQLError as error:
         code, message = _code_and_message(error)
-        if statement.secret:
-            message = message.replace(statement.secret, MASK)
+        if statement.secret:  # a server message may quote the statement, and so the password, escaped or not
+            for form in (literal(statement.secret)[1:-1], statement.secret):
+                message = message.replace(form, MASK)
         raise MysqlError(f'{statement.shown} failed: ({code}) {message}') from None
 
 
