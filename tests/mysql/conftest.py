@@ -139,7 +139,7 @@ def mariadb_server(tmp_path_factory):
     server = MariaDB(
         datadir=top / 'data', socket=str(top / 'mysqld.sock'), port=_free_port(), root_password=secrets.token_hex(12)
     )
-    subprocess.run(
+    installed = subprocess.run(
         [
             install_db,
             '--no-defaults',
@@ -147,9 +147,11 @@ def mariadb_server(tmp_path_factory):
             '--auth-root-authentication-method=normal',
             *_as_user(),
         ],
-        check=True,
         capture_output=True,
+        text=True,
     )
+    if installed.returncode != 0:
+        pytest.fail(f'mariadb-install-db failed:\n{installed.stdout}{installed.stderr}')
     _start(server, mariadbd)
     try:
         with (

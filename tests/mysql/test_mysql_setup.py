@@ -34,18 +34,14 @@ def agent_grants(mariadb):
 
 
 def expected_agent_grants(mariadb, password):
-    [(stored,)] = mariadb.run(f'SELECT PASSWORD({literal(password)})')
+    with mariadb.admin() as connection, connection.cursor() as cursor:
+        cursor.execute('SELECT PASSWORD(%s)', (password,))  # the server's own hash of the password
+        [(stored,)] = cursor.fetchall()
     return [
         'GRANT PROCESS, BINLOG MONITOR, SLAVE MONITOR ON *.* TO `datadog`@`%` '
         f"IDENTIFIED BY PASSWORD '{stored}' WITH MAX_USER_CONNECTIONS 5",
         'GRANT SELECT ON `performance_schema`.* TO `datadog`@`%`',
     ]
-
-
-def literal(text):
-    from pymysql.converters import escape_string
-
-    return f"'{escape_string(text)}'"
 
 
 def anonymous_accounts(mariadb):
