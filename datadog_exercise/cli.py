@@ -7,6 +7,7 @@ import click
 
 from . import __version__, paths
 from .apm.cli import apm
+from .mysql.cli import mysql
 
 
 def default_run_path():
@@ -131,3 +132,4 @@ def install(agent_dir, checks, dry_run, uninstall, embedded_pip, owner):
 
 
 main.add_command(apm)
+main.add_command(mysql)

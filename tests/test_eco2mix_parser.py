@@ -15,8 +15,8 @@ from datadog_exercise.eco2mix.model import FeedError
 from datadog_exercise.eco2mix.slots import Numbering
 from datadog_exercise.eco2mix.snapshot import latest_snapshot, latest_value, quarter_hours
 
-from conftest import FIXTURES
 from feedserver import FeedServer
+from support import FIXTURES
 
 # RTE's figures for 2023-09-22 02:00-02:15 Paris (00:00 UTC), the last quarter-hour of the fixtures.
 AT_0200 = {

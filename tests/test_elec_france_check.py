@@ -8,8 +8,8 @@ from datadog_checks.dev.utils import get_metadata_metrics
 
 from datadog_exercise.elec_france.check import ElecFranceCheck
 
-from conftest import FIXTURES
 from feedserver import Answer, FeedServer, refused_url
+from support import FIXTURES
 
 GENERATED = datetime(2023, 9, 22, 0, 21, 9, tzinfo=UTC).timestamp()  # date_actuelle of the fixtures
 AGE = 369.0  # 00:21:09 UTC minus the end of the 00:00-00:15 UTC quarter-hour

@@ -2,8 +2,8 @@
 
 import pytest
 
-from conftest import FIXTURES
 from fixtures.build import fixtures
+from support import FIXTURES
 
 RENDERED = fixtures()
 

@@ -11,7 +11,7 @@ import textwrap
 
 from datadog_exercise import paths
 
-from conftest import REPOSITORY, run_cli
+from support import REPOSITORY, run_cli
 
 
 def install(agent_dir, *args):

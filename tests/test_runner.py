@@ -9,7 +9,7 @@ import json
 import re
 import textwrap
 
-from conftest import run_cli, write_check
+from support import run_cli, write_check
 
 LAYOUT_CHECK = textwrap.dedent(
     """
