@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 
 from . import __version__, paths
+from .as_code.cli import apply, destroy
 
 
 def default_run_path():
@@ -127,3 +128,7 @@ def install(agent_dir, checks, dry_run, uninstall, embedded_pip, owner):
             'Restart the Agent (sudo systemctl restart datadog-agent), then check each one with '
             'sudo -u dd-agent datadog-agent check <name>.'
         )
+
+
+main.add_command(apply)
+main.add_command(destroy)
