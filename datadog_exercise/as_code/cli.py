@@ -52,12 +52,14 @@ def apply(only, dry_run, host, notify, timezone):
     kinds = only or KINDS
     check_options(kinds, host, notify, timezone)
     with client_errors():
-        from . import catalog, sync
+        from . import catalog
 
         objects = catalog.build(kinds, host, notify, timezone, current_time())
         if dry_run:
             click.echo(json.dumps(dry_run_document(objects), indent=2))
             return
+        from . import sync
+
         with open_datadog() as datadog:
             sync.apply(datadog, objects, click.echo)
 

@@ -11,9 +11,10 @@ from datadog_api_client import ApiClient, Configuration
 from datadog_api_client.exceptions import ApiException
 from datadog_api_client.v1.api.dashboards_api import DashboardsApi
 from datadog_api_client.v1.api.monitors_api import MonitorsApi
-from datadog_api_client.v1.models import MonitorUpdateRequest
+from datadog_api_client.v1.model.monitor_update_request import MonitorUpdateRequest
 from datadog_api_client.v2.api.downtimes_api import DowntimesApi
-from datadog_api_client.v2.models import DowntimeStatus, DowntimeUpdateRequest
+from datadog_api_client.v2.model.downtime_status import DowntimeStatus
+from datadog_api_client.v2.model.downtime_update_request import DowntimeUpdateRequest
 
 from .errors import AsCodeError
 from .wire import wire_body

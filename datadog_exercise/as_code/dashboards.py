@@ -4,7 +4,8 @@ Found again by title, so a title is the dashboard's identity: renaming one here 
 a new dashboard and leave the old one behind (remove it with `destroy` first).
 """
 
-from datadog_api_client.v1.models import Dashboard, DashboardLayoutType
+from datadog_api_client.v1.model.dashboard import Dashboard
+from datadog_api_client.v1.model.dashboard_layout_type import DashboardLayoutType
 
 from ..eco2mix.labels import FUELS
 from .monitors import STALE

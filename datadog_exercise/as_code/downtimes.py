@@ -19,15 +19,17 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from datadog_api_client.v2.models import (
-    DowntimeCreateRequest,
-    DowntimeCreateRequestAttributes,
-    DowntimeCreateRequestData,
-    DowntimeMonitorIdentifierTags,
-    DowntimeNotifyEndStateActions,
-    DowntimeNotifyEndStateTypes,
-    DowntimeResourceType,
+from datadog_api_client.v2.model.downtime_create_request import DowntimeCreateRequest
+from datadog_api_client.v2.model.downtime_create_request_attributes import DowntimeCreateRequestAttributes
+from datadog_api_client.v2.model.downtime_create_request_data import DowntimeCreateRequestData
+from datadog_api_client.v2.model.downtime_monitor_identifier_tags import DowntimeMonitorIdentifierTags
+from datadog_api_client.v2.model.downtime_notify_end_state_actions import DowntimeNotifyEndStateActions
+from datadog_api_client.v2.model.downtime_notify_end_state_types import DowntimeNotifyEndStateTypes
+from datadog_api_client.v2.model.downtime_resource_type import DowntimeResourceType
+from datadog_api_client.v2.model.downtime_schedule_recurrence_create_update_request import (
     DowntimeScheduleRecurrenceCreateUpdateRequest,
+)
+from datadog_api_client.v2.model.downtime_schedule_recurrences_create_request import (
     DowntimeScheduleRecurrencesCreateRequest,
 )
 from dateutil.rrule import rrulestr

@@ -6,7 +6,10 @@ given with `--notify`, so every notification (alert, warning, no data, recovery)
 
 from string import Template
 
-from datadog_api_client.v1.models import Monitor, MonitorOptions, MonitorThresholds, MonitorType
+from datadog_api_client.v1.model.monitor import Monitor
+from datadog_api_client.v1.model.monitor_options import MonitorOptions
+from datadog_api_client.v1.model.monitor_thresholds import MonitorThresholds
+from datadog_api_client.v1.model.monitor_type import MonitorType
 
 MY_METRIC = 'my_metric is high on {{host.name}}'
 DATA_FRESHNESS = 'France electricity: eCO2mix data is stale'

@@ -1,11 +1,12 @@
 """Make the organisation match the catalog: create what is missing, update what exists, delete on request.
 
-Everything is looked up before anything changes, so an ambiguity (two dashboards with one title)
-stops the run with nothing half done.
+Every body is checked and everything is looked up before anything changes, so a bad body or an
+ambiguity (two dashboards with one title) stops the run with nothing half done.
 """
 
 from .catalog import KINDS, NOUNS
 from .client import DatadogError
+from .wire import wire_body
 
 
 def look_up(datadog, objects):
@@ -20,6 +21,8 @@ def look_up(datadog, objects):
 
 
 def apply(datadog, objects, echo):
+    for managed in objects:
+        wire_body(managed.body, managed.what)  # a body the client would send half-parsed stops the run here
     plan = look_up(datadog, objects)
     for managed, ids in plan:
         if len(ids) > 1:

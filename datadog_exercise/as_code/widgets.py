@@ -1,29 +1,29 @@
 """Widgets in the formulas-and-functions form: named metric queries, and formulas over them."""
 
-from datadog_api_client.v1.models import (
-    FormulaAndFunctionMetricAggregation,
-    FormulaAndFunctionMetricDataSource,
+from datadog_api_client.v1.model.formula_and_function_metric_aggregation import FormulaAndFunctionMetricAggregation
+from datadog_api_client.v1.model.formula_and_function_metric_data_source import FormulaAndFunctionMetricDataSource
+from datadog_api_client.v1.model.formula_and_function_metric_query_definition import (
     FormulaAndFunctionMetricQueryDefinition,
-    FormulaAndFunctionResponseFormat,
-    QuerySortOrder,
-    QueryValueWidgetDefinition,
-    QueryValueWidgetDefinitionType,
-    QueryValueWidgetRequest,
-    TimeseriesWidgetDefinition,
-    TimeseriesWidgetDefinitionType,
-    TimeseriesWidgetRequest,
-    ToplistWidgetDefinition,
-    ToplistWidgetDefinitionType,
-    ToplistWidgetRequest,
-    Widget,
-    WidgetAxis,
-    WidgetComparator,
-    WidgetConditionalFormat,
-    WidgetDisplayType,
-    WidgetFormula,
-    WidgetFormulaLimit,
-    WidgetPalette,
 )
+from datadog_api_client.v1.model.formula_and_function_response_format import FormulaAndFunctionResponseFormat
+from datadog_api_client.v1.model.query_sort_order import QuerySortOrder
+from datadog_api_client.v1.model.query_value_widget_definition import QueryValueWidgetDefinition
+from datadog_api_client.v1.model.query_value_widget_definition_type import QueryValueWidgetDefinitionType
+from datadog_api_client.v1.model.query_value_widget_request import QueryValueWidgetRequest
+from datadog_api_client.v1.model.timeseries_widget_definition import TimeseriesWidgetDefinition
+from datadog_api_client.v1.model.timeseries_widget_definition_type import TimeseriesWidgetDefinitionType
+from datadog_api_client.v1.model.timeseries_widget_request import TimeseriesWidgetRequest
+from datadog_api_client.v1.model.toplist_widget_definition import ToplistWidgetDefinition
+from datadog_api_client.v1.model.toplist_widget_definition_type import ToplistWidgetDefinitionType
+from datadog_api_client.v1.model.toplist_widget_request import ToplistWidgetRequest
+from datadog_api_client.v1.model.widget import Widget
+from datadog_api_client.v1.model.widget_axis import WidgetAxis
+from datadog_api_client.v1.model.widget_comparator import WidgetComparator
+from datadog_api_client.v1.model.widget_conditional_format import WidgetConditionalFormat
+from datadog_api_client.v1.model.widget_display_type import WidgetDisplayType
+from datadog_api_client.v1.model.widget_formula import WidgetFormula
+from datadog_api_client.v1.model.widget_formula_limit import WidgetFormulaLimit
+from datadog_api_client.v1.model.widget_palette import WidgetPalette
 
 LINE = WidgetDisplayType.LINE
 AREA = WidgetDisplayType.AREA  # several series in one area request are stacked
