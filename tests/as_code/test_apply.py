@@ -324,3 +324,45 @@ def test_the_keys_appear_in_no_output_and_no_log(run, datadog_env, monkeypatch, 
     for secret in (API_KEY, APP_KEY, 'wrong0123456789'):
         assert all(secret not in result.output for result in outputs)
         assert secret not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ('options', 'message'),
+    [
+        (
+            ['--notify', '@alice@example.com'],
+            'Error: --host is missing: give the host name the Agent reports my_metric from '
+            '(`datadog-agent hostname` prints it), or set DD_HOSTNAME.\n',
+        ),
+        (
+            ['--host', 'web-1 OR *', '--notify', '@alice@example.com'],
+            "Error: --host 'web-1 OR *' is not a host name: give it as `datadog-agent hostname` prints it "
+            '(letters, digits, dots, dashes, underscores).\n',
+        ),
+        (
+            ['--host', 'web-1'],
+            'Error: --notify is missing: give the handle to notify, such as @alice@example.com or @slack-ops.\n',
+        ),
+        (
+            ['--host', 'web-1', '--notify', 'alice@example.com'],
+            "Error: --notify 'alice@example.com' is not a notification handle: write it as Datadog does, "
+            'such as @alice@example.com or @slack-ops.\n',
+        ),
+        (
+            ['--host', 'web-1', '--notify', '@alice@example.com', '--timezone', 'Paris'],
+            "Error: --timezone 'Paris' is not an IANA time zone: use a name such as Europe/Paris "
+            'or America/New_York.\n',
+        ),
+    ],
+    ids=['no-host', 'bad-host', 'no-notify', 'bad-notify', 'bad-timezone'],
+)
+def test_a_bad_option_is_named_before_anything_is_sent(run, datadog_env, options, message):
+    result = run('apply', *options)
+
+    assert (result.exit_code, result.stderr) == (1, message)
+    assert datadog_env.requests == []
+
+
+def test_each_kind_asks_only_for_the_options_it_uses(run):
+    assert run('apply', '--dry-run', '--only', 'dashboards', '--host', 'web-1').exit_code == 0
+    assert run('apply', '--dry-run', '--only', 'monitors', '--notify', '@ops').exit_code == 0

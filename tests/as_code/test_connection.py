@@ -2,7 +2,7 @@
 
 import pytest
 
-from datadog_exercise.as_code.connection import from_environment
+from datadog_exercise.as_code.connection import SettingsError, from_environment
 
 KEYS = {'DD_API_KEY': 'an-api-key', 'DD_APP_KEY': 'an-app-key'}
 
@@ -40,3 +40,12 @@ def test_the_keys_stay_out_of_the_connections_repr():
 
     assert 'an-api-key' not in text
     assert 'an-app-key' not in text
+
+
+def test_dd_api_url_must_be_an_http_url():
+    with pytest.raises(SettingsError) as refused:
+        from_environment({'DD_API_URL': '127.0.0.1:8080', **KEYS})
+
+    assert str(refused.value) == (
+        'DD_API_URL=127.0.0.1:8080 is not an http(s) URL: unset it to use https://api.datadoghq.com.'
+    )
