@@ -6,9 +6,10 @@ One recurring downtime (API v2) with two recurrences, in the `--timezone` given:
 - the weekend: Friday 19:00 + 49 h, to Sunday 20:00, an hour into Sunday night.
 
 Datadog does not say whether a duration that spans a clock change counts elapsed or wall-clock hours.
-Clocks change at night, Friday to Sunday, in the zones that change them (Europe, the Americas,
-Oceania), so only the weekend recurrence spans a change; its extra hour on Sunday evening keeps its
-end inside Sunday night either way, and the union is the same minute for minute.
+Europe, North America, Chile and Australia change clocks between Saturday night and early Sunday, so
+only the weekend recurrence spans a change; its extra hour on Sunday evening keeps its end inside
+Sunday night either way, and the union is the same minute for minute. (A zone that changes on a
+weekday night, as Israel does early on a Friday in spring, may see that one night end an hour off.)
 
 The downtime applies to the monitor carrying the my_metric monitor's tags rather than to its id, so
 the body is known before the monitor exists. It is found again by those monitor tags and its scope.
