@@ -7,6 +7,7 @@ import click
 
 from . import __version__, paths
 from .apm.cli import apm
+from .as_code.cli import apply, destroy
 from .mysql.cli import mysql
 
 
@@ -133,3 +134,5 @@ def install(agent_dir, checks, dry_run, uninstall, embedded_pip, owner):
 
 main.add_command(apm)
 main.add_command(mysql)
+main.add_command(apply)
+main.add_command(destroy)

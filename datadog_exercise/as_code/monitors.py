@@ -1,0 +1,101 @@
+"""The monitors: my_metric too high on a host, and the eCO2mix data going stale.
+
+Found again by name. Each message has one block per state, and each block @-mentions the handle
+given with `--notify`, so every notification (alert, warning, no data, recovery) reaches it.
+"""
+
+from string import Template
+
+from datadog_api_client.v1.model.monitor import Monitor
+from datadog_api_client.v1.model.monitor_options import MonitorOptions
+from datadog_api_client.v1.model.monitor_thresholds import MonitorThresholds
+from datadog_api_client.v1.model.monitor_type import MonitorType
+
+MY_METRIC = 'my_metric is high on {{host.name}}'
+DATA_FRESHNESS = 'France electricity: eCO2mix data is stale'
+NAMES = (MY_METRIC, DATA_FRESHNESS)
+
+MANAGED_BY = 'managed_by:datadog-exercise'
+# The quiet-hours downtime silences the monitor carrying all of these tags (see downtimes.py).
+MY_METRIC_TAGS = (MANAGED_BY, 'monitor:my_metric')
+
+MY_METRIC_WARNING = 500
+MY_METRIC_ALERT = 800
+MY_METRIC_NO_DATA_MINUTES = 10
+
+# {{host.name}} and {{host.ip}} exist because the monitor is a multi-alert grouped by host.
+MY_METRIC_MESSAGE = Template("""\
+{{#is_alert}}
+my_metric is {{value}} on {{host.name}} ({{host.ip}}): above {{threshold}} on average over the last 5 minutes. $notify
+{{/is_alert}}
+{{#is_warning}}
+my_metric is {{value}} on {{host.name}}: above {{warn_threshold}} on average over the last 5 minutes. $notify
+{{/is_warning}}
+{{#is_no_data}}
+my_metric has not been reported by {{host.name}} for $minutes minutes: is the Agent running there, \
+and does `datadog-agent check random_number` pass? $notify
+{{/is_no_data}}
+{{#is_recovery}}
+my_metric is back to {{value}} on {{host.name}}. $notify
+{{/is_recovery}}""")
+
+# Seconds. eCO2mix publishes a quarter-hour ~20 minutes after it ends and the ODRE fallback is 1-2 hours
+# behind: over 2 hours for half an hour, the feed has stopped; over 6 hours, both sources have.
+STALE = 2 * 3600
+GONE = 6 * 3600
+FRESHNESS_NO_DATA_MINUTES = 60
+
+DATA_FRESHNESS_MESSAGE = Template("""\
+{{#is_warning}}
+The eCO2mix data has been more than 2 hours old for 30 minutes ({{value}} s): RTE stopped publishing, \
+or the elec_france check cannot read the feed (see `datadog-agent check elec_france`). $notify
+{{/is_warning}}
+{{#is_alert}}
+The eCO2mix data is {{value}} s old: neither eCO2mix nor the ODRE fallback has delivered for 6 hours. $notify
+{{/is_alert}}
+{{#is_no_data}}
+elec_france.data.age has not been reported for $minutes minutes: the Agent or the elec_france check \
+is not running. $notify
+{{/is_no_data}}
+{{#is_recovery}}
+The eCO2mix data is fresh again ({{value}} s old). $notify
+{{/is_recovery}}""")
+
+
+def my_metric_monitor(notify):
+    """Warning over 500, alert over 800, per host, on the 5-minute average; no data after 10 minutes."""
+    return Monitor(
+        name=MY_METRIC,
+        type=MonitorType.QUERY_ALERT,
+        query=f'avg(last_5m):avg:my_metric{{*}} by {{host}} > {MY_METRIC_ALERT}',
+        message=MY_METRIC_MESSAGE.substitute(notify=notify, minutes=MY_METRIC_NO_DATA_MINUTES),
+        tags=list(MY_METRIC_TAGS),
+        options=MonitorOptions(
+            thresholds=MonitorThresholds(critical=MY_METRIC_ALERT, warning=MY_METRIC_WARNING),
+            notify_no_data=True,
+            no_data_timeframe=MY_METRIC_NO_DATA_MINUTES,
+        ),
+    )
+
+
+def data_freshness_monitor(notify):
+    """Warns when even the freshest report of elec_france.data.age stayed over 2 hours for 30 minutes."""
+    return Monitor(
+        name=DATA_FRESHNESS,
+        type=MonitorType.QUERY_ALERT,
+        # min over time: above the threshold the whole 30 minutes, so one late publication does not
+        # warn; min across sources: stale only when every Agent and feed reporting it is.
+        query=f'min(last_30m):min:elec_france.data.age{{*}} > {GONE}',
+        message=DATA_FRESHNESS_MESSAGE.substitute(notify=notify, minutes=FRESHNESS_NO_DATA_MINUTES),
+        tags=[MANAGED_BY, 'monitor:elec_france_freshness'],
+        options=MonitorOptions(
+            thresholds=MonitorThresholds(critical=GONE, warning=STALE),
+            # A metric that is no longer reported at all is the other way the data stops.
+            notify_no_data=True,
+            no_data_timeframe=FRESHNESS_NO_DATA_MINUTES,
+        ),
+    )
+
+
+def monitors(notify):
+    return [my_metric_monitor(notify), data_freshness_monitor(notify)]

@@ -1,0 +1,96 @@
+"""Widgets in the formulas-and-functions form: named metric queries, and formulas over them."""
+
+from datadog_api_client.v1.model.formula_and_function_metric_aggregation import FormulaAndFunctionMetricAggregation
+from datadog_api_client.v1.model.formula_and_function_metric_data_source import FormulaAndFunctionMetricDataSource
+from datadog_api_client.v1.model.formula_and_function_metric_query_definition import (
+    FormulaAndFunctionMetricQueryDefinition,
+)
+from datadog_api_client.v1.model.formula_and_function_response_format import FormulaAndFunctionResponseFormat
+from datadog_api_client.v1.model.query_sort_order import QuerySortOrder
+from datadog_api_client.v1.model.query_value_widget_definition import QueryValueWidgetDefinition
+from datadog_api_client.v1.model.query_value_widget_definition_type import QueryValueWidgetDefinitionType
+from datadog_api_client.v1.model.query_value_widget_request import QueryValueWidgetRequest
+from datadog_api_client.v1.model.timeseries_widget_definition import TimeseriesWidgetDefinition
+from datadog_api_client.v1.model.timeseries_widget_definition_type import TimeseriesWidgetDefinitionType
+from datadog_api_client.v1.model.timeseries_widget_request import TimeseriesWidgetRequest
+from datadog_api_client.v1.model.toplist_widget_definition import ToplistWidgetDefinition
+from datadog_api_client.v1.model.toplist_widget_definition_type import ToplistWidgetDefinitionType
+from datadog_api_client.v1.model.toplist_widget_request import ToplistWidgetRequest
+from datadog_api_client.v1.model.widget import Widget
+from datadog_api_client.v1.model.widget_axis import WidgetAxis
+from datadog_api_client.v1.model.widget_comparator import WidgetComparator
+from datadog_api_client.v1.model.widget_conditional_format import WidgetConditionalFormat
+from datadog_api_client.v1.model.widget_display_type import WidgetDisplayType
+from datadog_api_client.v1.model.widget_formula import WidgetFormula
+from datadog_api_client.v1.model.widget_formula_limit import WidgetFormulaLimit
+from datadog_api_client.v1.model.widget_palette import WidgetPalette
+
+LINE = WidgetDisplayType.LINE
+AREA = WidgetDisplayType.AREA  # several series in one area request are stacked
+BARS = WidgetDisplayType.BARS
+
+
+def metric(name, query, aggregator=None):
+    """A metric query that formulas refer to by `name`; `aggregator` reduces it to one number per group."""
+    extra = {} if aggregator is None else {'aggregator': FormulaAndFunctionMetricAggregation(aggregator)}
+    return FormulaAndFunctionMetricQueryDefinition(
+        data_source=FormulaAndFunctionMetricDataSource.METRICS, name=name, query=query, **extra
+    )
+
+
+def formula(expression, alias=None):
+    extra = {} if alias is None else {'alias': alias}
+    return WidgetFormula(formula=expression, **extra)
+
+
+def timeseries(title, queries, formulas, display_type=LINE, yaxis=None):
+    """A timeseries widget: one request holding `queries` and the `formulas` drawn from them."""
+    request = TimeseriesWidgetRequest(
+        queries=queries,
+        formulas=formulas,
+        response_format=FormulaAndFunctionResponseFormat.TIMESERIES,
+        display_type=display_type,
+    )
+    definition = TimeseriesWidgetDefinition(
+        title=title, type=TimeseriesWidgetDefinitionType.TIMESERIES, requests=[request]
+    )
+    if yaxis is not None:
+        definition.yaxis = WidgetAxis(min=str(yaxis[0]), max=str(yaxis[1]))
+    return Widget(definition=definition)
+
+
+def timeseries_of(title, query, display_type=LINE):
+    """The common case: one metric query, drawn as it is."""
+    return timeseries(title, [metric('query1', query)], [formula('query1')], display_type)
+
+
+def query_value(title, query, aggregator, bands):
+    """One number, the last value of `query`, coloured by `bands`: `(comparator, value, palette)` triples."""
+    request = QueryValueWidgetRequest(
+        queries=[metric('query1', query, aggregator)],
+        formulas=[formula('query1')],
+        response_format=FormulaAndFunctionResponseFormat.SCALAR,
+        conditional_formats=[
+            WidgetConditionalFormat(
+                comparator=WidgetComparator(comparator), value=value, palette=WidgetPalette(palette)
+            )
+            for comparator, value, palette in bands
+        ],
+    )
+    return Widget(
+        definition=QueryValueWidgetDefinition(
+            title=title, type=QueryValueWidgetDefinitionType.QUERY_VALUE, requests=[request], precision=0
+        )
+    )
+
+
+def toplist(title, query, aggregator, count):
+    """The `count` largest groups of `query`, largest first."""
+    request = ToplistWidgetRequest(
+        queries=[metric('query1', query, aggregator)],
+        formulas=[WidgetFormula(formula='query1', limit=WidgetFormulaLimit(count=count, order=QuerySortOrder.DESC))],
+        response_format=FormulaAndFunctionResponseFormat.SCALAR,
+    )
+    return Widget(
+        definition=ToplistWidgetDefinition(title=title, type=ToplistWidgetDefinitionType.TOPLIST, requests=[request])
+    )

@@ -1,0 +1,187 @@
+"""The dashboards' request bodies, exactly as `datadog-api-client` serializes them."""
+
+from datadog_exercise.as_code import dashboards
+from datadog_exercise.as_code.wire import wire_body
+
+MANAGED = 'Managed by `datadog-exercise apply`: changes made in the UI are overwritten by the next apply.'
+
+ELEC_METRICS = {
+    'elec_france.production',
+    'elec_france.production.total',
+    'elec_france.production.breakdown',
+    'elec_france.pumping',
+    'elec_france.exchange.balance',
+    'elec_france.consumption',
+    'elec_france.co2_intensity',
+    'elec_france.share.low_carbon',
+    'elec_france.share.renewable',
+    'elec_france.data.age',
+}
+
+
+def timeseries_widget(title, query, formula, display_type):
+    return {
+        'definition': {
+            'title': title,
+            'type': 'timeseries',
+            'requests': [
+                {
+                    'queries': [{'data_source': 'metrics', 'name': 'query1', 'query': query}],
+                    'formulas': [{'formula': formula}],
+                    'response_format': 'timeseries',
+                    'display_type': display_type,
+                }
+            ],
+        }
+    }
+
+
+def outline(dashboard):
+    """(widget type, title, display type or None, [queries], [formulas]) for each widget."""
+    rows = []
+    for widget in wire_body(dashboard, 'dashboard')['widgets']:
+        definition = widget['definition']
+        [request] = definition['requests']
+        rows.append(
+            (
+                definition['type'],
+                definition['title'],
+                request.get('display_type'),
+                [query['query'] for query in request['queries']],
+                [formula['formula'] for formula in request['formulas']],
+            )
+        )
+    return rows
+
+
+def test_exercise_timeboard_is_one_ordered_dashboard_of_three_formula_timeseries():
+    assert wire_body(dashboards.exercise_timeboard('web-1'), 'dashboard') == {
+        'title': 'Datadog exercise: my_metric and MySQL',
+        'description': f'The Datadog hands-on exercise: my_metric and MySQL. {MANAGED}',
+        'layout_type': 'ordered',
+        'widgets': [
+            timeseries_widget('my_metric on web-1', 'avg:my_metric{host:web-1}', 'query1', 'line'),
+            timeseries_widget(
+                'MySQL CPU time, with the anomaly band (basic, 2 deviations)',
+                'avg:mysql.performance.cpu_time{*}',
+                "anomalies(query1, 'basic', 2)",
+                'line',
+            ),
+            timeseries_widget('my_metric summed per hour', 'sum:my_metric{*}.rollup(sum, 3600)', 'query1', 'bars'),
+        ],
+    }
+
+
+def test_timeboard_scopes_my_metric_to_the_host_given():
+    [first, *_] = outline(dashboards.exercise_timeboard('ip-10-0-0-7.eu-west-3.compute.internal'))
+
+    assert first[1:4] == (
+        'my_metric on ip-10-0-0-7.eu-west-3.compute.internal',
+        'line',
+        ['avg:my_metric{host:ip-10-0-0-7.eu-west-3.compute.internal}'],
+    )
+
+
+def test_overview_shows_the_mix_consumption_exchanges_co2_shares_and_data_age():
+    body = wire_body(dashboards.electricity_overview(), 'dashboard')
+
+    assert (body['title'], body['layout_type']) == ('France electricity: overview', 'ordered')
+    assert outline(dashboards.electricity_overview()) == [
+        ('timeseries', 'Production by fuel (MW)', 'area', ['avg:elec_france.production{*} by {fuel}'], ['query1']),
+        (
+            'timeseries',
+            'Consumption against total production (MW)',
+            'line',
+            ['avg:elec_france.consumption{*}', 'avg:elec_france.production.total{*}'],
+            ['consumption', 'production'],
+        ),
+        (
+            'timeseries',
+            'Exchange balance (MW, positive = imports)',
+            'bars',
+            ['avg:elec_france.exchange.balance{*}'],
+            ['query1'],
+        ),
+        ('timeseries', 'CO2 intensity (gCO2/kWh)', 'line', ['avg:elec_france.co2_intensity{*}'], ['query1']),
+        (
+            'timeseries',
+            'Low-carbon and renewable shares of production (%)',
+            'line',
+            ['avg:elec_france.share.low_carbon{*}', 'avg:elec_france.share.renewable{*}'],
+            ['low_carbon', 'renewable'],
+        ),
+        ('query_value', 'Data age (s)', None, ['min:elec_france.data.age{*}'], ['query1']),
+    ]
+
+
+def test_overview_names_its_series_and_bounds_the_shares_to_percent():
+    widgets = wire_body(dashboards.electricity_overview(), 'dashboard')['widgets']
+
+    assert widgets[1]['definition']['requests'][0]['formulas'] == [
+        {'formula': 'consumption', 'alias': 'consumption'},
+        {'formula': 'production', 'alias': 'total production'},
+    ]
+    assert widgets[4]['definition']['yaxis'] == {'min': '0', 'max': '100'}
+
+
+def test_data_age_turns_yellow_after_an_hour_and_red_when_the_freshness_monitor_warns():
+    data_age = wire_body(dashboards.electricity_overview(), 'dashboard')['widgets'][5]['definition']
+
+    [request] = data_age['requests']
+    assert request['queries'][0]['aggregator'] == 'last'
+    assert request['response_format'] == 'scalar'
+    assert request['conditional_formats'] == [
+        {'comparator': '>', 'value': 7200.0, 'palette': 'white_on_red'},
+        {'comparator': '>', 'value': 3600.0, 'palette': 'white_on_yellow'},
+        {'comparator': '<=', 'value': 3600.0, 'palette': 'white_on_green'},
+    ]
+
+
+def test_production_detail_has_one_graph_per_fuel_the_hydro_breakdown_pumping_and_a_top_list():
+    assert outline(dashboards.production_detail()) == [
+        ('timeseries', 'Nuclear (MW)', 'line', ['avg:elec_france.production{fuel:nuclear}'], ['query1']),
+        ('timeseries', 'Coal (MW)', 'line', ['avg:elec_france.production{fuel:coal}'], ['query1']),
+        ('timeseries', 'Gas (MW)', 'line', ['avg:elec_france.production{fuel:gas}'], ['query1']),
+        ('timeseries', 'Oil (MW)', 'line', ['avg:elec_france.production{fuel:oil}'], ['query1']),
+        ('timeseries', 'Hydro (MW)', 'line', ['avg:elec_france.production{fuel:hydro}'], ['query1']),
+        ('timeseries', 'Wind (MW)', 'line', ['avg:elec_france.production{fuel:wind}'], ['query1']),
+        ('timeseries', 'Solar (MW)', 'line', ['avg:elec_france.production{fuel:solar}'], ['query1']),
+        ('timeseries', 'Bioenergy (MW)', 'line', ['avg:elec_france.production{fuel:bioenergy}'], ['query1']),
+        (
+            'timeseries',
+            'Hydro by technology (MW)',
+            'area',
+            ['avg:elec_france.production.breakdown{fuel:hydro} by {technology}'],
+            ['query1'],
+        ),
+        ('timeseries', 'Pumped-storage pumping (MW)', 'line', ['avg:elec_france.pumping{*}'], ['query1']),
+        ('toplist', 'Fuels, latest production (MW)', None, ['avg:elec_france.production{*} by {fuel}'], ['query1']),
+    ]
+
+
+def test_top_list_ranks_all_eight_fuels_largest_first_on_their_last_value():
+    toplist = wire_body(dashboards.production_detail(), 'dashboard')['widgets'][-1]['definition']
+
+    assert toplist['requests'] == [
+        {
+            'queries': [
+                {
+                    'data_source': 'metrics',
+                    'name': 'query1',
+                    'query': 'avg:elec_france.production{*} by {fuel}',
+                    'aggregator': 'last',
+                }
+            ],
+            'formulas': [{'formula': 'query1', 'limit': {'count': 8, 'order': 'desc'}}],
+            'response_format': 'scalar',
+        }
+    ]
+
+
+def test_electricity_dashboards_use_only_the_elec_france_metric_names():
+    used = set()
+    for dashboard in (dashboards.electricity_overview(), dashboards.production_detail()):
+        for _, _, _, queries, _ in outline(dashboard):
+            used |= {query.split(':', 1)[1].split('{', 1)[0] for query in queries}
+
+    assert used == ELEC_METRICS
