@@ -1,6 +1,8 @@
 """The `datadog-exercise` command line."""
 
 import os
+import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -67,8 +69,28 @@ def main():
     help='Where the persistent cache is kept between runs.',
 )
 @click.option('--hostname', envvar='DD_HOSTNAME', help='Host name reported with the series.')
+@click.option(
+    '--replay',
+    'replay_files',
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True),
+    help='elec_france only: a recorded eCO2mix answer (type=mix, and optionally type=co2) served to the check '
+    'instead of RTE; data age is judged against the document time. Repeatable.',
+)
 def check(
-    name, checksd, confd, conf_file, check_rate, check_times, pause, as_json, table, log_level, run_path, hostname
+    name,
+    checksd,
+    confd,
+    conf_file,
+    check_rate,
+    check_times,
+    pause,
+    as_json,
+    table,
+    log_level,
+    run_path,
+    hostname,
+    replay_files,
 ):
     """Run check NAME once and print what `datadog-agent check NAME` would print."""
     from .runner.command import Options, run_check_command
@@ -87,7 +109,21 @@ def check(
         run_path=run_path,
         hostname=hostname,
     )
-    raise SystemExit(run_check_command(options))
+    if not replay_files:
+        raise SystemExit(run_check_command(options))
+    if name != 'elec_france':
+        raise click.UsageError('--replay replays eCO2mix answers: it is for the elec_france check only')
+    from .elec_france.replay import ReplayError, ReplayServer, classify
+
+    try:
+        answers = classify(replay_files)
+    except ReplayError as error:
+        raise click.UsageError(str(error)) from None
+    # A fresh persistent cache, so that the replay never mixes with live state.
+    with ReplayServer(answers) as server, tempfile.TemporaryDirectory() as replay_run_path:
+        options = replace(options, run_path=replay_run_path, instance_overrides=server.instance_options())
+        status = run_check_command(options)
+    raise SystemExit(status)
 
 
 @main.command()
@@ -130,6 +166,31 @@ def install(agent_dir, checks, dry_run, uninstall, embedded_pip, owner):
             'Restart the Agent (sudo systemctl restart datadog-agent), then check each one with '
             'sudo -u dd-agent datadog-agent check <name>.'
         )
+
+
+@main.command()
+@click.option(
+    '--replay',
+    'replay_files',
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True),
+    help='Recorded eCO2mix answers (type=mix, and type=co2 for the CO2 line) instead of RTE. Repeatable.',
+)
+@click.option('--date', 'day', type=click.DateTime(['%Y-%m-%d']), help='The Paris day to draw. Default: the last 24 h.')
+@click.option('-o', '--output', type=click.Path(dir_okay=False), default='elec_france.png', show_default=True)
+def plot(replay_files, day, output):
+    """Draw a day of France's electricity mix (stacked by fuel, consumption, CO2) to a PNG."""
+    from datetime import date as date_type
+
+    from .plot import PlotError, draw, fetch_live, readings, window
+
+    day = day.date() if day else None
+    try:
+        bodies = [Path(path).read_bytes() for path in replay_files] or fetch_live(day or date_type.today())
+        merged = readings(bodies)
+        click.echo(f'wrote {draw(merged, window(merged, day), output)}')
+    except PlotError as error:
+        raise click.ClickException(str(error)) from None
 
 
 main.add_command(apm)

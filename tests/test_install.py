@@ -9,9 +9,10 @@ import sys
 import sysconfig
 import textwrap
 
-from datadog_exercise import paths
+from datadog_exercise import __version__, paths
 
-from support import REPOSITORY, run_cli
+from feedserver import Answer, FeedServer
+from support import FIXTURES, REPOSITORY, run_cli
 
 
 def install(agent_dir, *args):
@@ -176,3 +177,53 @@ def test_random_number_installed_like_the_agent_runs_from_checks_d(tmp_path):
     [[metric, value, tags]] = run['metrics']
     assert metric == 'my_metric' and tags == []
     assert value == int(value) and 0 <= value <= 1000
+
+
+def test_elec_france_installed_like_the_agent_runs_from_checks_d_with_the_package_in_the_agents_python(tmp_path):
+    # A stand-in for /opt/datadog-agent/embedded/bin/pip: installs into its own site-packages folder.
+    embedded_site = tmp_path / 'embedded' / 'site-packages'
+    pip = tmp_path / 'embedded' / 'pip'
+    pip.parent.mkdir()
+    pip.write_text(
+        f'#!/bin/sh\nexec {sys.executable} -m pip "$@" --quiet --target {embedded_site} --no-deps '
+        '--no-build-isolation\n'
+    )
+    pip.chmod(0o755)
+    agent_dir = tmp_path / 'agent'
+
+    result = install(agent_dir, '--embedded-pip', pip)
+
+    assert result.returncode == 0, result.stderr
+    assert f"install {REPOSITORY} into the Agent's Python for elec_france: {pip} install" in result.stdout
+    assert (embedded_site / 'datadog_exercise' / 'elec_france' / 'check.py').is_file()
+    with FeedServer() as server:
+        server.serve('mix', Answer((FIXTURES / 'eco2mix_mix_2023-09-21_22.xml').read_bytes()))
+        config = agent_dir / 'conf.d' / 'elec_france.d' / 'conf.yaml'
+        config.write_text(
+            config.read_text().replace(
+                '  - min_collection_interval: 60\n',
+                f'  - min_collection_interval: 60\n    eco2mix_url: {server.eco2mix_url}\n'
+                '    source: eco2mix\n    clock: document\n    co2: false\n',
+            )
+        )
+
+        loaded = agent_like_run(agent_dir, 'elec_france', extra_site=[str(embedded_site)])
+
+    assert loaded['module'] == str(agent_dir / 'checks.d' / 'elec_france.py')
+    assert loaded['version'] == __version__
+    assert loaded['package_modules']
+    assert all(path.startswith(str(embedded_site)) for path in loaded['package_modules'].values() if path)
+    [run] = loaded['runs']
+    assert run['error'] == ''
+    assert run['interval'] == 60
+    assert ['elec_france.production', 37536.0, ['feed:eco2mix', 'fuel:nuclear']] in run['metrics']
+    assert ['elec_france.data.age', 369.0, ['feed:eco2mix']] in run['metrics']
+
+
+def test_without_an_embedded_pip_the_installer_says_exactly_what_to_run(tmp_path):
+    result = install(tmp_path, '--check', 'elec_france', '--dry-run')
+
+    assert result.stdout.splitlines()[-1] == (
+        "elec_france needs the datadog-exercise package in the Agent's embedded Python, and no embedded pip was "
+        f'found; run: sudo -Hu dd-agent /opt/datadog-agent/embedded/bin/pip install {REPOSITORY}'
+    )

@@ -1,0 +1,80 @@
+"""Replay recorded éCO2mix answers: serve them over HTTP on loopback to the unchanged check.
+
+`datadog-exercise check elec_france --replay mix.xml [--replay co2.xml]` points the check at this
+server and judges the data's age against the document's own clock (`date_actuelle`), so anyone can
+try the check without network.
+"""
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from datadog_exercise.eco2mix import xmlfeed
+from datadog_exercise.eco2mix.labels import CO2_INTENSITY
+from datadog_exercise.eco2mix.model import FeedError
+
+PATH = '/curves/eco2mixWeb'
+
+
+class ReplayError(Exception):
+    pass
+
+
+def classify(paths):
+    """{'mix': bytes, 'co2': bytes} from recorded answers, told apart by the series they carry."""
+    answers = {}
+    for path in map(Path, paths):
+        body = path.read_bytes()
+        try:
+            document = xmlfeed.parse(body)
+        except FeedError as error:
+            raise ReplayError(f'{path} is not an éCO2mix answer: {error}') from None
+        keys = {key for day in document.days for key in day.series}
+        kind = 'co2' if keys == {CO2_INTENSITY} else 'mix'
+        if kind in answers:
+            raise ReplayError(f'{path}: two `type={kind}` answers given; give one of each at most')
+        answers[kind] = body
+    if 'mix' not in answers:
+        raise ReplayError('a replay needs a `type=mix` answer')
+    return answers
+
+
+class ReplayServer:
+    """Answers `GET /curves/eco2mixWeb?type=<kind>&...` with the recorded body of that kind."""
+
+    def __init__(self, answers):
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                url = urlsplit(self.path)
+                kind = parse_qs(url.query).get('type', [''])[0]
+                body = answers.get(kind) if url.path == PATH else None
+                self.send_response(200 if body is not None else 404)
+                self.send_header('Content-Type', 'text/xml')
+                self.send_header('Content-Length', str(len(body or b'')))
+                self.end_headers()
+                self.wfile.write(body or b'')
+
+            def log_message(self, *args):
+                pass
+
+        self.answers = answers
+        self.httpd = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={'poll_interval': 0.05}, daemon=True)
+
+    def instance_options(self):
+        """What the check's instance must say to replay these answers."""
+        return {
+            'eco2mix_url': f'http://127.0.0.1:{self.httpd.server_address[1]}{PATH}',
+            'source': 'eco2mix',
+            'co2': 'co2' in self.answers,
+            'clock': 'document',
+        }
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
