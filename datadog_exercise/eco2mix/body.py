@@ -16,7 +16,7 @@ def checked_body(body, max_bytes, expected):
     """`body` as bytes, or FeedError when it is empty, too large or an HTML page instead of `expected`."""
     if not isinstance(body, bytes | bytearray):
         raise FeedError(f'expected the response body as bytes, got {type(body).__name__}')
-    if not body.strip():
+    if not body or body.isspace():  # isspace() scans in place; strip() would copy the whole body
         raise FeedError(f'empty response body ({len(body)} bytes)')
     if len(body) > max_bytes:
         raise FeedError(f'response body of {len(body)} bytes exceeds the {max_bytes}-byte limit')

@@ -5,6 +5,7 @@ technology (`None` for the `granularite='Global'` total row). Totals are never r
 sub-rows: RTE's sub-rows do not always add up to the published total.
 """
 
+import functools
 from typing import NamedTuple
 
 
@@ -104,6 +105,7 @@ ODRE_IGNORED = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=256)
 def xml_series_key(label, granularity):
     """The key of an XML `<type v=... granularite=...>` row, or None for a label the table does not know."""
     series = XML_SERIES.get(label)

@@ -106,9 +106,9 @@ class Document:
     feed: str
     days: tuple[Day, ...]
     generated_at: datetime | None = None  # éCO2mix `date_actuelle`, UTC
-    unknown_labels: frozenset[str] = frozenset()
-    # Values that could not be read, found while reading (capped); the caller decides how to warn.
-    problems: list[str] = field(default_factory=list, compare=False)
+    # Both are found while the days are read (the XML is read lazily): look at them after using the days.
+    unknown_labels: set[str] = field(default_factory=set, compare=False)  # series the label table does not know
+    problems: list[str] = field(default_factory=list, compare=False)  # values that could not be read (capped)
 
 
 @dataclass(frozen=True)

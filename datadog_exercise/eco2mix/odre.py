@@ -35,7 +35,7 @@ def parse(body, max_bytes=MAX_BYTES):
         day_slots[slot] = record
         unknown.update(name for name in record if name not in ODRE_FIELDS and name not in ODRE_IGNORED)
     days = tuple(Day(day, _series(slots_by_day[day], problems)) for day in sorted(slots_by_day))
-    return Document(feed=ODRE, days=days, unknown_labels=frozenset(unknown), problems=problems)
+    return Document(feed=ODRE, days=days, unknown_labels=unknown, problems=problems)
 
 
 def _records(body, max_bytes):

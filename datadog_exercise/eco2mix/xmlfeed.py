@@ -8,6 +8,7 @@ bounded, and any document that declares a DTD is refused (the feed never has one
 """
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from lxml import etree
@@ -21,6 +22,7 @@ DAY_TAG = 'mixtr'
 MARKET_DAY_TAG = 'donneesMarche'
 
 _DOCTYPE = re.compile(rb'<!DOCTYPE', re.IGNORECASE)
+_ELEMENT_START = re.compile(rb'<[A-Za-z_]')
 _PARSER = etree.XMLParser(
     resolve_entities=False,
     no_network=True,
@@ -47,22 +49,24 @@ def parse(body, max_bytes=MAX_BYTES):
         if day in days_by_date:
             note(problems, f'day {day} appears twice; the first one is used')
             continue
-        days_by_date[day] = Day(day, _day_series(element, day, unknown, problems))
+        days_by_date[day] = Day(day, DayRows(element, day, unknown, problems))
     if not days_by_date:
         raise FeedError(_no_days_message(root))
     return Document(
         feed=ECO2MIX,
         days=tuple(days_by_date[day] for day in sorted(days_by_date)),
         generated_at=_generated_at(root, problems),
-        unknown_labels=frozenset(unknown),
+        unknown_labels=unknown,
         problems=problems,
     )
 
 
 def _parse_tree(body, max_bytes):
     body = checked_body(body, max_bytes, 'éCO2mix XML')
-    # Refused before lxml sees it: entity declarations (XXE, billion laughs) live in a DTD.
-    doctype = _DOCTYPE.search(body)
+    # Refused before lxml sees it: entity declarations (XXE, billion laughs) live in a DTD, which can
+    # only stand before the root element; the docinfo check after parsing is the second line.
+    root_start = _ELEMENT_START.search(body)
+    doctype = _DOCTYPE.search(body, 0, root_start.start() if root_start else len(body))
     if doctype:
         raise FeedError(
             f'refused a document that declares a DTD ({_excerpt(body, doctype.start())}): the feed never has one'
@@ -112,20 +116,47 @@ def _generated_at(root, problems):
         return None
 
 
-def _day_series(element, day, unknown, problems):
-    series = {}
-    for row in element.iterchildren('type'):
-        label = row.get('v')
-        key = xml_series_key(label, row.get('granularite'))
-        if key is None:
-            if label not in XML_IGNORED:
-                unknown.add(label)
-            continue
-        if key in series:
-            note(problems, f'{day}: series {label!r} ({row.get("granularite")}) appears twice; the first one is used')
-            continue
-        series[key] = XmlSeries(row, f'{day} {label}', problems)
-    return series
+class DayRows(Mapping):
+    """The series of one day element, indexed by label on first use: a 31-day answer only pays for the
+    days the caller reads. Unknown labels and repeated rows are recorded then."""
+
+    __slots__ = ('_day', '_element', '_problems', '_rows', '_unknown')
+
+    def __init__(self, element, day, unknown, problems):
+        self._element = element
+        self._day = day
+        self._unknown = unknown
+        self._problems = problems
+        self._rows = None
+
+    def _index(self):
+        if self._rows is None:
+            self._rows = {}
+            for row in self._element.iterchildren('type'):
+                label = row.get('v')
+                key = xml_series_key(label, row.get('granularite'))
+                if key is None:
+                    if label not in XML_IGNORED:
+                        self._unknown.add(label)
+                elif key in self._rows:
+                    granularity = row.get('granularite')
+                    note(
+                        self._problems,
+                        f'{self._day}: series {label!r} ({granularity}) appears twice; the first one is used',
+                    )
+                else:
+                    self._rows[key] = XmlSeries(row, (self._day, label), self._problems)
+            self._element = None
+        return self._rows
+
+    def __getitem__(self, key):
+        return self._index()[key]
+
+    def __iter__(self):
+        return iter(self._index())
+
+    def __len__(self):
+        return len(self._index())
 
 
 class XmlSeries:
@@ -142,7 +173,7 @@ class XmlSeries:
     __slots__ = ('_expected', '_floor', '_name', '_pending', '_problems', '_regular', '_row', '_seen', '_values')
 
     def __init__(self, row, name, problems):
-        self._row = row
+        self._row = row  # name: (day, label), formatted only for a problem
         self._pending = None  # the backwards iterator, made on the first read
         self._name = name
         self._problems = problems
@@ -174,6 +205,10 @@ class XmlSeries:
         self._read_all()
         return len(self._seen)
 
+    def _label(self):
+        day, label = self._name
+        return f'{day} {label}'
+
     def _unread(self):
         if self._pending is None and self._row is not None:
             self._expected = len(self._row) - 1
@@ -198,11 +233,11 @@ class XmlSeries:
         if slot != self._expected:
             self._regular = False
         if slot is None or slot < 0:
-            note(self._problems, f'{self._name}: periode {raw_slot!r} is not a slot number')
+            note(self._problems, f'{self._label()}: periode {raw_slot!r} is not a slot number')
             return
         self._expected = slot - 1
         if slot in self._seen:
-            note(self._problems, f'{self._name}: periode {slot} appears twice; the last one is used')
+            note(self._problems, f'{self._label()}: periode {slot} appears twice; the last one is used')
             return
         self._floor = slot if self._floor is None else min(self._floor, slot)
         self._seen.add(slot)
@@ -211,6 +246,6 @@ class XmlSeries:
             return
         value = to_number(text)
         if value is None:
-            note(self._problems, f'{self._name} slot {slot}: value {text[:40]!r} is not a number')
+            note(self._problems, f'{self._label()} slot {slot}: value {text[:40]!r} is not a number')
         else:
             self._values[slot] = value

@@ -24,6 +24,7 @@ from .metrics import snapshot_metrics
 from .state import FetchState
 
 STATE_KEY = 'state'
+FEED_NAMES = {'eco2mix': 'éCO2mix type=mix', 'odre': 'ODRE'}
 ODRE_ROWS = 8  # two hours of quarter-hours, newest first
 
 
@@ -64,6 +65,7 @@ class ElecFranceCheck(AgentCheck):
                 state = policy.after_co2(state, now, self._co2_reading(now))
             co2 = state.co2 if feed == 'eco2mix' else latest_value(document, CO2_INTENSITY)
             snapshot = latest_snapshot(document, co2=co2)
+            self._warn_about(document, FEED_NAMES[feed])
             if snapshot is None:
                 self.warning('the %s answer has no complete quarter-hour', feed)
             fallback = feed == 'odre' and self.config.source == 'auto'
@@ -94,14 +96,16 @@ class ElecFranceCheck(AgentCheck):
     def _parsed(self, parse, url, params, what):
         body = get_body(self.http, url, params, self.config.timeout, MAX_BYTES)
         try:
-            document = parse(body)
+            return parse(body)
         except FeedError as error:
             raise FetchError(f'{what} answer unusable: {error}') from None
+
+    def _warn_about(self, document, what):
+        """What the parser could not use, once the document has been read."""
         for label in sorted(document.unknown_labels):
             self.warning('%s: unknown series %r ignored', what, label)
         if document.problems:
             self.warning('%s: %d value(s) ignored: %s', what, len(document.problems), '; '.join(document.problems[:3]))
-        return document
 
     def _co2_reading(self, now):
         """The latest CO2 intensity, or None (with a warning) when the CO2 feed fails: it is not essential."""
@@ -110,7 +114,9 @@ class ElecFranceCheck(AgentCheck):
         except FetchError as error:
             self.warning('CO2 intensity not refreshed: %s', error)
             return None
-        return latest_value(document, CO2_INTENSITY)
+        reading = latest_value(document, CO2_INTENSITY)
+        self._warn_about(document, 'éCO2mix type=co2')
+        return reading
 
     # ---- reporting -----------------------------------------------------------------------------------------
 

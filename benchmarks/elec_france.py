@@ -1,0 +1,209 @@
+"""Benchmark of the elec_france parser, of a cached check run and of the fetch policy.
+
+Run: .venv/bin/python benchmarks/elec_france.py
+
+Every figure is measured in this run and given as a ratio to a baseline measured in the same run:
+- parse + extract of the reported snapshot, against a raw `lxml.etree.fromstring` of the same bytes
+  (goal: at most 1.3x), and the same for a plain ElementTree "last value of each series" parser;
+- peak memory of each, in a fresh interpreter;
+- a check run served from the cache (goal: under 1 ms), against the same run that fetches;
+- requests per hour under the fetch policy on a simulated clock, against a check fetching every run.
+"""
+
+import json
+import statistics
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ElementTree
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from lxml import etree
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / 'tests'))
+
+from datadog_exercise.eco2mix import xmlfeed  # noqa: E402
+from datadog_exercise.eco2mix.snapshot import latest_snapshot  # noqa: E402
+
+from fixtures.build import MIX_ROWS, load_figures, pooled, render_xml  # noqa: E402
+
+LAST_DAY = date(2023, 9, 22)
+
+
+def document(days):
+    """An éCO2mix answer of `days` days in RTE's layout, RTE's figures laid in order; the last day partial."""
+    dates = [LAST_DAY - timedelta(days=n) for n in reversed(range(days))]
+    slots = {day: 96 for day in dates} | {LAST_DAY: 45}
+    return render_xml(dates, datetime(2023, 9, 22, 9, 21, 9), MIX_ROWS, pooled(load_figures(), slots)).encode()
+
+
+def raw_lxml(body):
+    return etree.fromstring(body)
+
+
+def ours(body):
+    return latest_snapshot(xmlfeed.parse(body))
+
+
+def elementtree_last_values(body):
+    """What simple public parsers do: the last <valeur> of each row of the last day (wrong on ND and gaps)."""
+    root = ElementTree.fromstring(body)
+    last_day = root.findall('mixtr')[-1]
+    return {(row.get('v'), row.get('granularite')): row.findall('valeur')[-1].text for row in last_day.iter('type')}
+
+
+def timed(function, body):
+    started = time.perf_counter()
+    function(body)
+    return time.perf_counter() - started
+
+
+def compare(body, repeats):
+    candidates = {
+        'raw lxml.etree.fromstring': raw_lxml,
+        'parse + snapshot (ours)': ours,
+        'ElementTree last values': elementtree_last_values,
+    }
+    samples = {name: [] for name in candidates}
+    for _ in range(repeats):  # interleaved, so that the machine's load weighs on all of them alike
+        for name, function in candidates.items():
+            samples[name].append(timed(function, body))
+    return {name: (statistics.median(values), min(values)) for name, values in samples.items()}
+
+
+# VmHWM is this process's own peak: ru_maxrss would start from the parent's peak after fork.
+PEAK_SCRIPT = """
+import sys
+def peak_kib():
+    return int(open('/proc/self/status').read().split('VmHWM:')[1].split()[0])
+sys.path[:0] = [{root!r}, {tests!r}]
+import xml.etree.ElementTree as ElementTree
+from lxml import etree
+from datadog_exercise.eco2mix import xmlfeed
+from datadog_exercise.eco2mix.snapshot import latest_snapshot
+body = open({path!r}, 'rb').read()
+before = peak_kib()
+{call}
+print(peak_kib() - before)
+"""
+PEAK_CALLS = {
+    'raw lxml.etree.fromstring': 'root = etree.fromstring(body)',
+    'parse + snapshot (ours)': 'document = xmlfeed.parse(body); snapshot = latest_snapshot(document)',
+    'ElementTree last values': 'root = ElementTree.fromstring(body)',
+}
+
+
+def peak_memory_kib(body, tmp):
+    path = tmp / f'document-{len(body)}.xml'
+    path.write_bytes(body)
+    peaks = {}
+    for name, call in PEAK_CALLS.items():
+        script = PEAK_SCRIPT.format(root=str(ROOT), tests=str(ROOT / 'tests'), path=str(path), call=call)
+        peaks[name] = int(
+            subprocess.run([sys.executable, '-c', script], capture_output=True, text=True, check=True).stdout
+        )
+    return peaks
+
+
+def cached_run_cost():
+    """A check run served from the cache, against one that fetches (both through AgentCheck.run)."""
+    from datadog_checks.base.stubs import aggregator
+
+    from datadog_exercise.elec_france.check import ElecFranceCheck
+
+    from feedserver import Answer, FeedServer
+
+    generated = datetime(2023, 9, 22, 0, 21, 9, tzinfo=UTC).timestamp()
+    fixtures = ROOT / 'tests' / 'fixtures'
+    with FeedServer() as server:
+        server.serve('mix', Answer((fixtures / 'eco2mix_mix_2023-09-21_22.xml').read_bytes()))
+        server.serve('co2', Answer((fixtures / 'eco2mix_co2_2023-09-21_22.xml').read_bytes()))
+        instance = {'eco2mix_url': server.eco2mix_url, 'source': 'eco2mix'}
+
+        fetching = []
+        for _ in range(20):
+            check = ElecFranceCheck('elec_france', {}, [dict(instance)])
+            check.check_id = f'elec_france:bench{len(fetching)}'
+            check.clock = lambda: generated
+            check.run()  # the first run also validates the configuration: not counted
+            check.state = type(check.state)()  # forget the cache: the next run fetches
+            started = time.perf_counter()
+            check.run()
+            fetching.append(time.perf_counter() - started)
+            aggregator.reset()
+
+        cached = []
+        for _ in range(2000):
+            started = time.perf_counter()
+            check.run()
+            cached.append(time.perf_counter() - started)
+            aggregator.reset()
+        samples = len(check.state.snapshot.values) + 8
+    return statistics.median(cached), statistics.median(fetching), samples
+
+
+def requests_per_hour():
+    """Simulated clock, 15 s interval, a server publishing each quarter-hour 20 minutes after it starts."""
+    from datadog_checks.base.stubs import aggregator, datadog_agent
+    from test_elec_france_policy import START, Simulation
+
+    from datadog_exercise.elec_france.check import ElecFranceCheck
+
+    from feedserver import FeedServer
+
+    counts = {}
+    for policy_name in ('fetch policy', 'fetch on every run'):
+        datadog_agent.reset()
+        simulation = Simulation(START)
+        with FeedServer(clock=lambda simulation=simulation: simulation.now) as server:
+            server.serve('mix', simulation.publication)
+            server.serve('co2', simulation.publication)
+            check = ElecFranceCheck('elec_france', {}, [{'eco2mix_url': server.eco2mix_url, 'source': 'eco2mix'}])
+            check.check_id = 'elec_france:bench'
+            check.clock = lambda simulation=simulation: simulation.now
+            hours = 4 if policy_name == 'fetch policy' else 1
+            for _ in range(hours * 240):
+                if policy_name == 'fetch on every run' and hasattr(check, 'state'):
+                    check.state = type(check.state)(snapshot=check.state.snapshot, co2=check.state.co2)  # always due
+                check.run()
+                aggregator.reset()
+                simulation.now += 15
+            steady = [r for r in server.requests if r.time >= START + 3600] if hours > 1 else server.requests
+            counts[policy_name] = len(steady) / max(hours - 1, 1)
+    return counts
+
+
+def main():
+    import tempfile
+
+    print(f'Python {sys.version.split()[0]}, lxml {etree.__version__}')
+    with tempfile.TemporaryDirectory() as tmp:
+        for days, repeats in ((2, 300), (31, 40)):
+            body = document(days)
+            medians = compare(body, repeats)
+            peaks = peak_memory_kib(body, Path(tmp))
+            median_base, best_base = medians['raw lxml.etree.fromstring']
+            print(f'\n{days}-day document, {len(body) / 1024:.0f} KiB, {repeats} interleaved runs (median, best):')
+            for name, (median, best) in medians.items():
+                print(
+                    f'  {name:28} {median * 1000:8.3f} ms {median / median_base:5.2f}x  {best * 1000:8.3f} ms '
+                    f'{best / best_base:5.2f}x   peak +{peaks[name] / 1024:5.1f} MiB'
+                )
+    cached, fetching, samples = cached_run_cost()
+    print(
+        f'\ncheck run served from the cache: {cached * 1000:.3f} ms ({samples} metric samples); '
+        f'a run that fetches both feeds over loopback: {fetching * 1000:.2f} ms ({fetching / cached:.0f}x)'
+    )
+    counts = requests_per_hour()
+    policy, naive = counts['fetch policy'], counts['fetch on every run']
+    print(
+        f'requests per hour (type=mix and type=co2) at a 15 s interval, 240 runs an hour: {policy:.0f} with the '
+        f'fetch policy (steady state), {naive:.0f} fetching both feeds on every run ({naive / policy:.0f}x)'
+    )
+    print(json.dumps({'cached_run_ms': round(cached * 1000, 3), 'requests_per_hour': counts}))
+
+
+if __name__ == '__main__':
+    main()
