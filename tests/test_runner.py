@@ -184,21 +184,15 @@ using the --instance-filter flag or set --discovery-min-instances to a higher va
 """
 
 
+def run_check(agent_layout, name, *args):
+    """`datadog-exercise check NAME` on the temporary Agent layout's checks.d and conf.d."""
+    folders = ('--checksd', agent_layout / 'checks.d', '--confd', agent_layout / 'conf.d')
+    return run_cli('check', name, *folders, '--run-path', agent_layout / 'run', *args)
+
+
 def run_layout(agent_layout, *args):
     write_check(agent_layout, 'layout', LAYOUT_CHECK, LAYOUT_CONFIG)
-    return run_cli(
-        'check',
-        'layout',
-        '--checksd',
-        agent_layout / 'checks.d',
-        '--confd',
-        agent_layout / 'conf.d',
-        '--hostname',
-        'runner-host',
-        '--run-path',
-        agent_layout / 'run',
-        *args,
-    )
+    return run_check(agent_layout, 'layout', '--hostname', 'runner-host', *args)
 
 
 def test_prints_the_agent_sections_layout_and_go_number_formatting(agent_layout):
@@ -211,16 +205,7 @@ def test_prints_the_agent_sections_layout_and_go_number_formatting(agent_layout)
 def test_a_check_that_raises_is_an_error_run_with_message_and_traceback_and_exit_1(agent_layout):
     write_check(agent_layout, 'failing', FAILING_CHECK, 'instances:\n  - {}\n')
 
-    result = run_cli(
-        'check',
-        'failing',
-        '--checksd',
-        agent_layout / 'checks.d',
-        '--confd',
-        agent_layout / 'conf.d',
-        '--run-path',
-        agent_layout / 'run',
-    )
+    result = run_check(agent_layout, 'failing')
 
     assert result.returncode == 1
     block = result.stdout[result.stdout.index('  Running Checks') :]
@@ -279,16 +264,7 @@ def test_check_times_runs_the_check_n_times_and_drops_the_hint(agent_layout):
 def test_one_check_object_per_instance_with_its_own_id(agent_layout):
     write_check(agent_layout, 'layout', LAYOUT_CHECK, 'init_config: {}\ninstances:\n  - name: first\n  - {}\n')
 
-    result = run_cli(
-        'check',
-        'layout',
-        '--checksd',
-        agent_layout / 'checks.d',
-        '--confd',
-        agent_layout / 'conf.d',
-        '--run-path',
-        agent_layout / 'run',
-    )
+    result = run_check(agent_layout, 'layout')
 
     assert result.stdout.startswith('Multiple check instances found, running each of them\n')
     assert 'Instance ID: layout:first:d5d6903ce42b556e [WARNING]' in result.stdout
@@ -311,7 +287,7 @@ def test_random_number_bad_config_is_an_error_run_naming_the_key(agent_layout):
 
 
 def test_unknown_check_is_refused_like_the_agent(agent_layout):
-    result = run_cli('check', 'nosuchcheck', '--checksd', agent_layout / 'checks.d', '--confd', agent_layout / 'conf.d')
+    result = run_check(agent_layout, 'nosuchcheck')
 
     assert result.returncode == 255
     assert result.stdout == ''
@@ -322,7 +298,7 @@ def test_unknown_check_is_refused_like_the_agent(agent_layout):
 def test_a_check_named_like_a_standard_module_is_shadowed_as_in_the_agent(agent_layout):
     write_check(agent_layout, 'random', LAYOUT_CHECK, 'instances:\n  - {}\n')
 
-    result = run_cli('check', 'random', '--checksd', agent_layout / 'checks.d', '--confd', agent_layout / 'conf.d')
+    result = run_check(agent_layout, 'random')
 
     assert result.returncode == 255
     assert 'unable to find a check class in the module random' in result.stderr
@@ -340,16 +316,7 @@ def test_the_leaf_agentcheck_subclass_is_the_check(agent_layout):
     )
     write_check(agent_layout, 'layout', source, LAYOUT_CONFIG)
 
-    result = run_cli(
-        'check',
-        'layout',
-        '--checksd',
-        agent_layout / 'checks.d',
-        '--confd',
-        agent_layout / 'conf.d',
-        '--run-path',
-        agent_layout / 'run',
-    )
+    result = run_check(agent_layout, 'layout')
 
     assert '"metric": "layout.leaf"' in result.stdout
     assert '"metric": "layout.small"' not in result.stdout
@@ -358,15 +325,6 @@ def test_the_leaf_agentcheck_subclass_is_the_check(agent_layout):
 def test_a_module_without_version_is_unversioned(agent_layout):
     write_check(agent_layout, 'failing', FAILING_CHECK, 'instances:\n  - {}\n')
 
-    result = run_cli(
-        'check',
-        'failing',
-        '--checksd',
-        agent_layout / 'checks.d',
-        '--confd',
-        agent_layout / 'conf.d',
-        '--run-path',
-        agent_layout / 'run',
-    )
+    result = run_check(agent_layout, 'failing')
 
     assert '    failing (unversioned)\n    ---------------------\n' in result.stdout
