@@ -25,6 +25,10 @@ DISTRIBUTION = 'datadog-exercise'
 EMBEDDED_PIP_CANDIDATES = ('/opt/datadog-agent/embedded/bin/pip', '/opt/datadog-agent/embedded/bin/pip3')
 
 
+class InstallError(Exception):
+    """A step failed; the message says what to do."""
+
+
 @dataclass(frozen=True)
 class Step:
     """One change to the Agent's folders; `apply` does it, `text` says it."""
@@ -50,7 +54,7 @@ def install_steps(agent_dir, checks, owner='dd-agent', embedded_pip=None):
         if name in NEEDS_PACKAGE:
             needed_packages.append(name)
     if needed_packages:
-        steps.append(_package_step(needed_packages, embedded_pip))
+        steps += _package_steps(needed_packages, embedded_pip)
     return steps
 
 
@@ -108,22 +112,46 @@ def _config_steps(shipped, folder, owner):
     return steps
 
 
-def _package_step(checks, embedded_pip):
+def _package_steps(checks, embedded_pip):
     spec = package_spec()
     pip = embedded_pip or next((p for p in EMBEDDED_PIP_CANDIDATES if os.access(p, os.X_OK)), None)
     needs = ', '.join(checks)
+    # --no-deps: the Agent's Python has its own pinned datadog-checks-base, requests, lxml...; they must never
+    # be upgraded or downgraded for this package. The import check below says if something is missing.
     if pip is None:
-        command = f'sudo -Hu dd-agent {EMBEDDED_PIP_CANDIDATES[0]} install {shlex.quote(spec)}'
-        return Step(
-            f"{needs} needs the {DISTRIBUTION} package in the Agent's embedded Python, "
-            f'and no embedded pip was found; run: {command}',
-            None,
+        command = f'sudo -Hu dd-agent {EMBEDDED_PIP_CANDIDATES[0]} install --no-deps {shlex.quote(spec)}'
+        message = f"{needs} needs the {DISTRIBUTION} package in the Agent's embedded Python, and no embedded pip was "
+        return [Step(message + f'found; run: {command}', None)]
+    command = [str(pip), 'install', '--disable-pip-version-check', '--no-deps', spec]
+    steps = [
+        Step(
+            f"install {spec} into the Agent's Python for {needs}: {shlex.join(command)}",
+            lambda: subprocess.run(command, check=True),
         )
-    command = [str(pip), 'install', '--disable-pip-version-check', spec]
-    return Step(
-        f"install {spec} into the Agent's Python for {needs}: {shlex.join(command)}",
-        lambda: subprocess.run(command, check=True),
+    ]
+    python = next(
+        (Path(pip).with_name(name) for name in ('python3', 'python') if Path(pip).with_name(name).exists()), None
     )
+    if python is None:
+        return [*steps, Step(f'cannot check the import: no python next to {pip}', None)]
+    modules = [f'datadog_exercise.checks.{name}' for name in checks]
+    return [
+        *steps,
+        Step(
+            f"check that the Agent's Python ({python}) imports {', '.join(modules)}",
+            lambda: _check_imports(python, modules, pip),
+        ),
+    ]
+
+
+def _check_imports(python, modules, pip):
+    result = subprocess.run([str(python), '-c', f'import {", ".join(modules)}'], capture_output=True, text=True)
+    if result.returncode:
+        reason = (result.stderr.strip().splitlines() or ['no error text'])[-1]
+        raise InstallError(
+            f"the Agent's Python cannot import the check ({reason}): "
+            f'install what is missing with {pip} install <package>'
+        )
 
 
 def package_spec():

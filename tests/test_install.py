@@ -9,6 +9,8 @@ import sys
 import sysconfig
 import textwrap
 
+import pytest
+
 from datadog_exercise import __version__, paths
 
 from feedserver import Answer, FeedServer
@@ -195,7 +197,9 @@ def test_elec_france_installed_like_the_agent_runs_from_checks_d_with_the_packag
 
     assert result.returncode == 0, result.stderr
     assert f"install {REPOSITORY} into the Agent's Python for elec_france: {pip} install" in result.stdout
+    assert '--no-deps' in result.stdout  # the Agent's own libraries are never replaced
     assert (embedded_site / 'datadog_exercise' / 'elec_france' / 'check.py').is_file()
+    assert f'cannot check the import: no python next to {pip}' in result.stdout
     with FeedServer() as server:
         server.serve('mix', Answer((FIXTURES / 'eco2mix_mix_2023-09-21_22.xml').read_bytes()))
         config = agent_dir / 'conf.d' / 'elec_france.d' / 'conf.yaml'
@@ -220,10 +224,45 @@ def test_elec_france_installed_like_the_agent_runs_from_checks_d_with_the_packag
     assert ['elec_france.data.age', 369.0, ['feed:eco2mix']] in run['metrics']
 
 
+def embedded_python(folder, search_path):
+    """A stand-in for the Agent's embedded python: this interpreter, with only `search_path` beyond the stdlib."""
+    python = folder / 'python3'
+    python.write_text(f'#!/bin/sh\nPYTHONPATH={":".join(map(str, search_path))} exec {sys.executable} -S "$@"\n')
+    python.chmod(0o755)
+
+
+@pytest.mark.parametrize('with_package_dependencies', [True, False])
+def test_the_installer_checks_that_the_agents_python_imports_the_check(tmp_path, with_package_dependencies):
+    embedded_site = tmp_path / 'embedded' / 'site-packages'
+    pip = tmp_path / 'embedded' / 'pip'
+    pip.parent.mkdir()
+    pip.write_text(
+        f'#!/bin/sh\nexec {sys.executable} -m pip "$@" --quiet --target {embedded_site} --no-deps '
+        '--no-build-isolation\n'
+    )
+    pip.chmod(0o755)
+    # Without the Agent's own libraries (datadog_checks, lxml...) the import must fail, and say so.
+    dependencies = [sysconfig.get_path('purelib')] if with_package_dependencies else []
+    embedded_python(pip.parent, [embedded_site, *dependencies])
+
+    result = install(tmp_path / 'agent', '--check', 'elec_france', '--embedded-pip', pip)
+
+    python = pip.with_name('python3')
+    assert f"check that the Agent's Python ({python}) imports datadog_exercise.checks.elec_france" in result.stdout
+    if with_package_dependencies:
+        assert result.returncode == 0, result.stderr
+    else:
+        assert result.returncode == 1
+        assert result.stderr == (
+            "Error: the Agent's Python cannot import the check (ModuleNotFoundError: No module named "
+            f"'datadog_checks'): install what is missing with {pip} install <package>\n"
+        )
+
+
 def test_without_an_embedded_pip_the_installer_says_exactly_what_to_run(tmp_path):
     result = install(tmp_path, '--check', 'elec_france', '--dry-run')
 
     assert result.stdout.splitlines()[-1] == (
         "elec_france needs the datadog-exercise package in the Agent's embedded Python, and no embedded pip was "
-        f'found; run: sudo -Hu dd-agent /opt/datadog-agent/embedded/bin/pip install {REPOSITORY}'
+        f'found; run: sudo -Hu dd-agent /opt/datadog-agent/embedded/bin/pip install --no-deps {REPOSITORY}'
     )
