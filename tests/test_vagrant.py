@@ -513,7 +513,7 @@ def test_the_checks_are_installed_into_the_agent_folder(provisioned):
     # With no Agent here, install says how the Agent's Python gets the package: from the same repository.
     assert (
         "elec_france needs the datadog-exercise package in the Agent's embedded Python, and no embedded pip was "
-        f'found; run: sudo -Hu dd-agent /opt/datadog-agent/embedded/bin/pip install {REPOSITORY}'
+        f'found; run: sudo -Hu dd-agent /opt/datadog-agent/embedded/bin/pip install --no-deps {REPOSITORY}'
     ) in provisioned.first.stdout.splitlines()
 
 
