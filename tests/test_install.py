@@ -181,8 +181,8 @@ def test_random_number_installed_like_the_agent_runs_from_checks_d(tmp_path):
     assert value == int(value) and 0 <= value <= 1000
 
 
-def test_elec_france_installed_like_the_agent_runs_from_checks_d_with_the_package_in_the_agents_python(tmp_path):
-    # A stand-in for /opt/datadog-agent/embedded/bin/pip: installs into its own site-packages folder.
+def embedded_pip(tmp_path):
+    """A stand-in for /opt/datadog-agent/embedded/bin/pip: installs into its own site-packages folder."""
     embedded_site = tmp_path / 'embedded' / 'site-packages'
     pip = tmp_path / 'embedded' / 'pip'
     pip.parent.mkdir()
@@ -191,6 +191,11 @@ def test_elec_france_installed_like_the_agent_runs_from_checks_d_with_the_packag
         '--no-build-isolation\n'
     )
     pip.chmod(0o755)
+    return embedded_site, pip
+
+
+def test_elec_france_installed_like_the_agent_runs_from_checks_d_with_the_package_in_the_agents_python(tmp_path):
+    embedded_site, pip = embedded_pip(tmp_path)
     agent_dir = tmp_path / 'agent'
 
     result = install(agent_dir, '--embedded-pip', pip)
@@ -233,14 +238,7 @@ def embedded_python(folder, search_path):
 
 @pytest.mark.parametrize('with_package_dependencies', [True, False])
 def test_the_installer_checks_that_the_agents_python_imports_the_check(tmp_path, with_package_dependencies):
-    embedded_site = tmp_path / 'embedded' / 'site-packages'
-    pip = tmp_path / 'embedded' / 'pip'
-    pip.parent.mkdir()
-    pip.write_text(
-        f'#!/bin/sh\nexec {sys.executable} -m pip "$@" --quiet --target {embedded_site} --no-deps '
-        '--no-build-isolation\n'
-    )
-    pip.chmod(0o755)
+    embedded_site, pip = embedded_pip(tmp_path)
     # Without the Agent's own libraries (datadog_checks, lxml...) the import must fail, and say so.
     dependencies = [sysconfig.get_path('purelib')] if with_package_dependencies else []
     embedded_python(pip.parent, [embedded_site, *dependencies])
