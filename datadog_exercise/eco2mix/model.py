@@ -91,7 +91,7 @@ class Day:
     def numbering(self):
         if quarter_hours_in(self.date) == WALL_CLOCK_SLOTS:
             return Numbering.WALL_CLOCK  # an ordinary day: no need to look at the slots
-        highest = max((s.highest_slot() for s in self.series.values() if s.highest_slot() is not None), default=-1)
+        highest = max((slot for s in self.series.values() if (slot := s.highest_slot()) is not None), default=-1)
         count = max((s.slot_count() for s in self.series.values()), default=0)
         return numbering_of(self.date, count, highest)
 

@@ -63,8 +63,8 @@ class ElecFranceCheck(AgentCheck):
             state = self.state
             if feed == 'eco2mix' and self.config.co2 and policy.co2_due(state, now):
                 state = policy.after_co2(state, now, self._co2_reading(now))
-            co2 = state.co2 if feed == 'eco2mix' else latest_value(document, CO2_INTENSITY)
-            snapshot = latest_snapshot(document, co2=co2)
+            # ODRE rows carry their own CO2 intensity; éCO2mix's comes from the type=co2 feed.
+            snapshot = latest_snapshot(document, co2=state.co2 if feed == 'eco2mix' else None)
             self._warn_about(document, FEED_NAMES[feed])
             if snapshot is None:
                 self.warning('the %s answer has no complete quarter-hour', feed)

@@ -32,7 +32,8 @@ def get_body(http, url, params, timeout, max_bytes):
         raise FetchError(f'request to {host} failed: {_reason(error)}') from None
     with response:
         if response.status_code != 200:
-            raise FetchError(_status_message(host, response), _retry_after(response))
+            retry_after = _retry_after(response)
+            raise FetchError(_status_message(host, response.status_code, retry_after), retry_after)
         body = bytearray()
         try:
             # read1 returns as soon as some bytes arrive, so that a server dripping its answer cannot hold
@@ -54,13 +55,12 @@ def get_body(http, url, params, timeout, max_bytes):
     return bytes(body)
 
 
-def _status_message(host, response):
+def _status_message(host, status, retry_after):
     try:
-        phrase = HTTPStatus(response.status_code).phrase
+        phrase = HTTPStatus(status).phrase
     except ValueError:
         phrase = ''
-    message = f'{host} answered HTTP {response.status_code} {phrase}'.rstrip()
-    retry_after = _retry_after(response)
+    message = f'{host} answered HTTP {status} {phrase}'.rstrip()
     return message + (f' (retry after {retry_after:g} s)' if retry_after else '')
 
 

@@ -42,7 +42,6 @@ class CheckConfig:
 class CheckCode:
     check_class: type
     version: str
-    module_file: str
 
 
 def load_check_code(name, checksd):
@@ -70,7 +69,7 @@ def load_check_code(name, checksd):
                 f'a module of that name shadows the check, or it has no AgentCheck subclass without subclasses'
             )
         version = getattr(module, '__version__', UNVERSIONED)
-        return CheckCode(check_class, str(version), getattr(module, '__file__', ''))
+        return CheckCode(check_class, str(version))
     raise LoadError(f'could not load check {name}: ' + '; '.join(errors) + f' (checks.d: {checksd})')
 
 
