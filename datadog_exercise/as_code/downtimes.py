@@ -257,25 +257,18 @@ def matched_recurrences(desired, existing):
     remaining = [item for item in listed if isinstance(item, dict)]
     pairs = []
     for wanted in desired['recurrences']:
-        [recurrence] = [
-            item for item in RECURRENCES if (item.rrule, item.duration) == (wanted['rrule'], wanted['duration'])
-        ]
+        same_rule = (wanted['rrule'], wanted['duration'])
+        [recurrence] = [item for item in RECURRENCES if (item.rrule, item.duration) == same_rule]
         start = datetime.fromisoformat(wanted['start'])
-        match = next(
-            (
-                item
-                for item in remaining
-                if (item.get('rrule'), item.get('duration')) == (wanted['rrule'], wanted['duration'])
-                and (anchor := parse_local(item.get('start'))) is not None
-                and recurrence.occurs_at(anchor)
-                and anchor <= start
-            ),
-            None,
-        )
-        if match is None:
+        for item in remaining:
+            anchor = parse_local(item.get('start'))
+            on_the_rule = anchor is not None and recurrence.occurs_at(anchor) and anchor <= start
+            if (item.get('rrule'), item.get('duration')) == same_rule and on_the_rule:
+                remaining.remove(item)
+                pairs.append((recurrence, anchor))
+                break
+        else:
             return None
-        remaining.remove(match)
-        pairs.append((recurrence, parse_local(match['start'])))
     return pairs
 
 
@@ -290,7 +283,7 @@ def silenced_by(listed, desired_schedule, since, until):
     A recurring downtime counts only when its schedule is the desired one; an occurrence spanning a clock
     change counts the shorter of its elapsed and wall-clock readings.
     """
-    schedule = listed.get('attributes', {}).get('schedule')
+    schedule = (listed.get('attributes') or {}).get('schedule')
     if not isinstance(schedule, dict):
         return []
     if 'recurrences' not in schedule:

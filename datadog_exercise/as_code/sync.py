@@ -31,12 +31,17 @@ def look_up(datadog, kinds):
     return [owned for kind in kinds for owned in datadog.owned(kind)]
 
 
-def refuse_ambiguities(found, keys=None):
-    """Stop when two objects carry one identity that must be unique (`keys`: the (kind, key)s that matter)."""
+def by_identity(found):
+    """{(kind, key): [Owned, ...]}"""
     carriers = defaultdict(list)
     for owned in found:
         carriers[owned.kind, owned.key].append(owned)
-    for (kind, key), owned in carriers.items():
+    return carriers
+
+
+def refuse_ambiguities(found, keys=None):
+    """Stop when two objects carry one identity that must be unique (`keys`: the (kind, key)s that matter)."""
+    for (kind, key), owned in by_identity(found).items():
         if len(owned) > 1 and not repeatable(kind, key) and (keys is None or (kind, key) in keys):
             raise DatadogError(
                 f'found {len(owned)} {NOUNS[kind]}s carrying {identity(key)} ({", ".join(str(o.id) for o in owned)}): '
@@ -47,9 +52,7 @@ def refuse_ambiguities(found, keys=None):
 
 def plan(objects, found, now):
     """One Step per object of `objects`, in their order."""
-    carriers = defaultdict(list)
-    for owned in found:
-        carriers[owned.kind, owned.key].append(owned)
+    carriers = by_identity(found)
     steps = {}
     for managed in objects:
         if managed.period is None:

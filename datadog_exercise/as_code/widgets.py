@@ -67,8 +67,9 @@ def timeseries_of(title, query, display_type=LINE):
 def query_value(title, query, aggregator, rules):
     """One number, the last value of `query`, coloured by `rules`: `(comparator, value, palette)` triples.
 
-    The rules go on the formula, where Datadog's own examples put them in the formulas-and-functions form
-    (`WidgetFormula.conditional_formats`); the request-level list belongs to the older `q` form.
+    The rules go on the formula (`WidgetFormula.conditional_formats` in the v1 specification), as Datadog's
+    own formulas-and-functions examples do (datadog-api-client-python,
+    tests/v1/features/dashboards_json_payload/query_table_widget.json).
     """
     conditional_formats = [
         WidgetConditionalFormat(comparator=WidgetComparator(comparator), value=value, palette=WidgetPalette(palette))

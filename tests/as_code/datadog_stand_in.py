@@ -143,18 +143,23 @@ def checked_schedule(schedule, now):
     return {'start': stamp(start), 'end': stamp(instants['end']) if 'end' in instants else None}
 
 
-def occurrences(schedule, around):
-    """(start, end) in UTC of each occurrence of a recurring schedule from a week before `around` to a week after."""
+def occurrences(schedule, now):
+    """([ongoing], [next]) occurrences of a recurring schedule at `now`, each (start, end) in UTC."""
     zone = ZoneInfo(schedule['timezone'])
-    found = []
+    local = now.astimezone(zone).replace(tzinfo=None)
+    ongoing, upcoming = [], []
     for recurrence in schedule['recurrences']:
         lasts = parse_duration(recurrence['duration'])
         rule = rrulestr(recurrence['rrule'], dtstart=datetime.fromisoformat(recurrence['start']))
-        local = around.astimezone(zone).replace(tzinfo=None)
-        for start in rule.between(local - lasts - timedelta(days=7), local + timedelta(days=7), inc=True):
+        for start in rule.between(local - lasts - timedelta(days=1), local, inc=True):
             begins = start.replace(tzinfo=zone).astimezone(UTC)
-            found.append((begins, begins + lasts))
-    return sorted(found)
+            if begins <= now < begins + lasts:
+                ongoing.append((begins, begins + lasts))
+        following = rule.after(local)
+        if following is not None:
+            begins = following.replace(tzinfo=zone).astimezone(UTC)
+            upcoming.append((begins, begins + lasts))
+    return sorted(ongoing), sorted(upcoming)
 
 
 def shown_downtime(stored, now):
@@ -164,13 +169,11 @@ def shown_downtime(stored, now):
     if attributes.get('canceled'):
         status = 'canceled'
     elif 'recurrences' in schedule:
-        spans = occurrences(schedule, now)
-        ongoing = [span for span in spans if span[0] <= now < span[1]]
-        upcoming = [span for span in spans if span[0] > now]
+        ongoing, upcoming = occurrences(schedule, now)
         status = 'active' if ongoing else 'scheduled' if upcoming else 'ended'
-        current = (ongoing or upcoming or [None])[0]
-        if current is not None:
-            schedule['current_downtime'] = {'start': stamp(current[0]), 'end': stamp(current[1])}
+        if ongoing or upcoming:
+            start, end = (ongoing or upcoming)[0]
+            schedule['current_downtime'] = {'start': stamp(start), 'end': stamp(end)}
     else:
         start = datetime.fromisoformat(schedule['start'])
         end = datetime.fromisoformat(schedule['end']) if schedule['end'] else None
