@@ -4,8 +4,9 @@
 import pytest
 import yaml
 
-from datadog_exercise.runner.checkid import check_id, yaml_v2
+from datadog_exercise.runner.checkid import check_id
 from datadog_exercise.runner.gofmt import go_duration, go_fixed, go_float, go_json, go_json_float
+from datadog_exercise.runner.yamlv2 import marshal as yaml_v2
 
 
 @pytest.mark.parametrize(
