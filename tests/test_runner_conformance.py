@@ -165,6 +165,25 @@ def test_init_config_service_applies_when_the_instance_has_none(layout):
     assert serie(result.stdout, 'probe.up')['tags'] == ['a:1', 'service:fallback']
 
 
+def test_empty_default_hostname_leaves_submissions_without_host(layout):
+    """check.go Configure (DisableDefaultHostname), sender.go sendMetricSample/ServiceCheck."""
+    write(layout, 'instances:\n  - empty_default_hostname: true\n', SUBMIT_ALL)
+
+    aggregator = runner_json(run_check(layout, NAME, '--json').stdout)[0]['aggregator']
+
+    assert (aggregator['metrics'][0]['host'], aggregator['service_checks'][0]['host_name']) == ('', '')
+
+
+def test_the_check_logs_are_off_unless_a_log_level_is_given(layout):
+    """command.go (log.ForOneShot(..., "off", ...) and --log-level): the check's logs go to stderr on demand."""
+    write(layout, 'instances:\n  - {}\n', "self.log.info('collected %d', 3)")
+
+    quiet, verbose = run_check(layout, NAME), run_check(layout, NAME, '--log-level', 'info')
+
+    assert quiet.stderr == ''
+    assert verbose.stderr.startswith(f'INFO | {NAME}:') and verbose.stderr.endswith(' | collected 3\n')
+
+
 # ---- 3. Metric types and sampling ---------------------------------------------------------------------------
 
 
