@@ -175,6 +175,8 @@ class Aggregator:
         self._add_bucket(check_id, name, value, lower, upper, monotonic, hostname, tags, flush_first_value, True)
 
     def _add_bucket(self, check_id, name, value, lower, upper, monotonic, hostname, tags, flush_first, multiple):
+        if not -(1 << 63) <= int(value) < (1 << 63):
+            raise OverflowError('Python int too large to convert to C long')  # PyArg_ParseTuple's "L"
         sender = self._sender(check_id)
         self._of(check_id).buckets.append(
             HistogramBucket(

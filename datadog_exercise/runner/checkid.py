@@ -7,16 +7,16 @@ init_config with FNV-1 64 (`BuildID`, pkg/collector/check/id/id.go).
 
 import struct
 
-from .yamlv2 import marshal as yaml_v2
+from .yamlv2 import marshal
 
 _M64 = 0xFFFFFFFFFFFFFFFF
 
 
 def check_id(name, instance, init_config, all_instances):
     """`<name>:<hex>` (or `<name>:<instance name>:<hex>`), as printed by `datadog-agent check`."""
-    instance_bytes = yaml_v2(instance)
-    init_bytes = yaml_v2(init_config) if init_config is not None else b''
-    digest = fast_digest(name, [yaml_v2(other) for other in all_instances], init_bytes)
+    instance_bytes = marshal(instance)
+    init_bytes = marshal(init_config) if init_config is not None else b''
+    digest = fast_digest(name, [marshal(other) for other in all_instances], init_bytes)
     value = fnv1_64(struct.pack('>Q', digest) + instance_bytes + init_bytes)
     label = instance.get('name') or instance.get('namespace') or ''
     return f'{name}:{label}:{value:x}' if label else f'{name}:{value:x}'

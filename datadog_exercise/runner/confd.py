@@ -16,6 +16,8 @@ Then the `check` command takes configurations as Autodiscovery schedules them un
 with two files in `<name>.d/`, the first file's instances only.
 """
 
+import itertools
+import operator
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +27,15 @@ import yaml
 from . import yamlv2
 
 NO_INSTANCES = 'Configuration file contains no valid instances'
+# Bounds the runner sets on a configuration file (the Agent reads any size): its bytes, the nesting of its
+# flow collections (a YAML scanner slows down with the square of it), and its nodes once aliases are expanded
+# (yaml.v2 likewise refuses `excessive aliasing` and an anchor that contains itself).
+MAX_BYTES = 1024 * 1024
+MAX_DEPTH = 100
+MAX_NODES = 100_000
+_LOADER = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b'[]{}')))
+_STEP = {ord('['): 1, ord('{'): 1, ord(']'): -1, ord('}'): -1}
 # The typed fields of config_reader.go's configFormat, as yaml.v2 decodes a file into it.
 _CONFIG_FIELDS = {
     'ad_identifiers': 'strings',
@@ -65,7 +76,7 @@ class Confd:
         with no Autodiscovery listener, as here, they are never scheduled.
         """
         ready = [c for c in self.configs if c.name == name and not c.ad_identifiers]
-        return ready[: max(1, min_instances)]
+        return ready[:min_instances]
 
 
 def read_confd(confd):
@@ -134,21 +145,16 @@ def _read_entry(path, name, errors, keep_extension=False):
     if file_name in ('metrics.yaml', 'metrics.yml'):
         return None, False  # JMX metric definitions, not a check configuration
     try:
-        content = path.read_bytes()
+        with path.open('rb') as config_file:
+            content = config_file.read(MAX_BYTES + 1)
     except OSError as error:
         errors[name] = f'open {path}: {(error.strerror or str(error)).lower()}'
         return None, False
     if not content:
         return None, False
-    try:
-        node = yaml.compose(content, Loader=yaml.SafeLoader)
-        document = yaml.safe_load(content)
-    except yaml.YAMLError as error:
-        errors[name] = _yaml_error(error)
-        return None, False
-    problems = yamlv2.node_errors(node, _CONFIG_FIELDS, 'providers.configFormat')
-    if problems:
-        errors[name] = yamlv2.error_text(problems)
+    problem, document = _parse(path, content)
+    if problem:
+        errors[name] = problem
         return None, False
     document = document or {}
     instances = document.get('instances')
@@ -167,6 +173,63 @@ def _read_entry(path, name, errors, keep_extension=False):
         tuple(ad_identifiers),
     )
     return config, is_default
+
+
+def _parse(path, content):
+    """(problem, document): the file's YAML, or why it is not a configuration the Agent would take."""
+    if len(content) > MAX_BYTES:
+        return f'{path} is larger than {MAX_BYTES} bytes', None
+    if _flow_depth(content) > MAX_DEPTH:
+        return f'{path} nests deeper than {MAX_DEPTH} levels', None
+    loader = _LOADER(content)
+    try:
+        node = loader.get_single_node()
+        problems = _alias_problems(node) or yamlv2.node_errors(node, _CONFIG_FIELDS, 'providers.configFormat')
+        if problems:
+            return problems if isinstance(problems, str) else yamlv2.error_text(problems), None
+        return None, loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as error:
+        return _yaml_error(error), None
+    except RecursionError:
+        return f'{path} nests deeper than Python can read', None
+    finally:
+        loader.dispose()
+
+
+def _flow_depth(content):
+    """The deepest nesting of [ and { (an upper bound: brackets inside quoted strings count too)."""
+    brackets = content.translate(None, _NOT_BRACKETS)
+    if brackets.count(b'[') + brackets.count(b'{') <= MAX_DEPTH:
+        return 0 if not brackets else min(MAX_DEPTH, len(brackets))
+    # depth after each bracket = running sum minus the lowest running sum so far, 0 included
+    sums = list(itertools.accumulate(map(_STEP.__getitem__, brackets)))
+    floors = itertools.islice(itertools.accumulate(sums, min, initial=0), 1, None)
+    return max(map(operator.sub, sums, floors))
+
+
+def _alias_problems(root):
+    """Why the document cannot be expanded, or None: it refers to itself, or its aliases expand past MAX_NODES."""
+    expanded, on_path, stack = 0, set(), [(root, False)]
+    while stack:
+        node, leaving = stack.pop()
+        if leaving:
+            on_path.discard(id(node))
+            continue
+        if id(node) in on_path:
+            return 'yaml: anchor value contains itself'
+        expanded += 1
+        if expanded > MAX_NODES:
+            return 'yaml: document contains excessive aliasing'
+        if isinstance(node, yaml.MappingNode):
+            children = [item for pair in node.value for item in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = node.value
+        else:
+            continue
+        on_path.add(id(node))
+        stack.append((node, True))
+        stack.extend((child, False) for child in children)
+    return None
 
 
 def _yaml_error(error):

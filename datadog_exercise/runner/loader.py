@@ -30,7 +30,7 @@ CORE_LOADER = 'Core Check Loader'
 PYTHON_LOADER = 'Python Check Loader'
 UNVERSIONED = 'unversioned'
 DEFAULT_INTERVAL_SECONDS = 15
-_INSTANCE_FIELDS = {
+INSTANCE_FIELDS = {
     'min_collection_interval': 'int',
     'empty_default_hostname': 'bool',
     'tags': 'strings',
@@ -136,7 +136,7 @@ def configure(code, name, instance, init_config, check_id, agent_config):
     global_config = yamlv2.decode(init_config, {'service': 'string'}, 'integration.CommonGlobalConfig')
     if global_config.errors:
         raise ConfigureError(yamlv2.error_text(global_config.errors))
-    common = yamlv2.decode(instance, _INSTANCE_FIELDS, 'integration.CommonInstanceConfig')
+    common = yamlv2.decode(instance, INSTANCE_FIELDS, 'integration.CommonInstanceConfig')
     if common.errors:
         raise ConfigureError(yamlv2.error_text(common.errors))
     interval = common.values.get('min_collection_interval', 0)

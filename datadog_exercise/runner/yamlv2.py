@@ -124,7 +124,6 @@ def natural_key(key):
 _MAX_INT64 = (1 << 63) - 1
 _MIN_INT64 = -(1 << 63)
 _MAX_UINT64 = (1 << 64) - 1
-_GO_TYPES = {'int': 'int', 'bool': 'bool', 'string': 'string', 'strings': '[]string'}
 
 
 @dataclass(frozen=True)
@@ -198,7 +197,10 @@ def _as_int64(item):
 
 
 def _text(item):
-    return item if isinstance(item, str) else scalar(item)
+    # The scalar's text as yaml.v2 reads it back: unquoted, numbers and booleans as Marshal writes them.
+    if isinstance(item, str):
+        return item
+    return scalar(item) if item is None or isinstance(item, bool | int | float) else str(item)
 
 
 def _terror(line, item, go_type):
