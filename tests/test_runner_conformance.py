@@ -67,21 +67,16 @@ def wheels(tmp_path):
     return package
 
 
-def test_a_wheel_that_fails_to_import_falls_back_to_the_checks_d_module(layout, wheels):
-    """pkg/collector/python/loader.go PythonCheckLoader.Load, loader_helpers.go loadPythonCheckClass:
-    any failure of `datadog_checks.<name>` goes on to `<name>`."""
-    (wheels / '__init__.py').write_text('raise ImportError("the wheel is broken")\n')
-    write(layout, 'instances:\n  - {}\n')
-
-    result = run_check(layout, NAME, env={'PYTHONPATH': wheels.parent.parent})
-
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert values(result.stdout, 'probe.up') == [1]
-
-
-def test_a_wheel_without_a_check_class_falls_back_to_the_checks_d_module(layout, wheels):
-    """rtloader/three/three.cpp Three::getClass (no subclass found) then loadPythonCheckClass's next module."""
-    (wheels / '__init__.py').write_text('VALUE = 1\n')
+@pytest.mark.parametrize(
+    'wheel',
+    ['raise ImportError("the wheel is broken")\n', 'VALUE = 1\n'],
+    ids=['import error', 'no check class'],
+)
+def test_a_failing_wheel_falls_back_to_the_checks_d_module(layout, wheels, wheel):
+    """pkg/collector/python/loader.go PythonCheckLoader.Load, loader_helpers.go loadPythonCheckClass: any
+    failure of `datadog_checks.<name>` (an import error, or rtloader/three/three.cpp Three::getClass finding no
+    check class) goes on to `<name>`."""
+    (wheels / '__init__.py').write_text(wheel)
     write(layout, 'instances:\n  - {}\n')
 
     result = run_check(layout, NAME, env={'PYTHONPATH': wheels.parent.parent})

@@ -21,7 +21,7 @@ SUBMISSIONS = st.lists(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(runs=st.lists(SUBMISSIONS, max_size=3), clock=st.lists(st.floats(1.7e9, 1.8e9), min_size=1, max_size=5))
 def test_any_submissions_commit_to_series_and_sketches(runs, clock):
     times = iter(clock * 200)
