@@ -80,7 +80,7 @@ def load_check_code(name, checksd):
     for module_name in (f'datadog_checks.{name}', name):
         try:
             module = _import(module_name)
-        except Exception as error:
+        except (Exception, SystemExit) as error:  # rtloader reports any exception, sys.exit() included
             failures.append(
                 f"unable to load python module {module_name}: unable to import module '{module_name}': "
                 f'{python_error(error)}'
@@ -151,10 +151,10 @@ def configure(code, name, instance, init_config, check_id, agent_config):
     }
     try:
         check = code.check_class(**arguments)
-    except Exception as new_api_error:
+    except (Exception, SystemExit) as new_api_error:
         try:
             check = code.check_class(**arguments, agentConfig=dict(agent_config))
-        except Exception as deprecated_api_error:
+        except (Exception, SystemExit) as deprecated_api_error:
             raise ConfigureError(
                 f"could not invoke '{name}' python check constructor. New constructor API returned:\n"
                 f'{python_error(new_api_error)}Deprecated constructor API returned:\n'
