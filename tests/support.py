@@ -27,3 +27,9 @@ def write_check(agent_dir, name, source, config):
     folder = agent_dir / 'conf.d' / f'{name}.d'
     folder.mkdir(parents=True, exist_ok=True)
     (folder / 'conf.yaml').write_text(config)
+
+
+def run_check(agent_dir, name, *args, env=None):
+    """`datadog-exercise check NAME` on a temporary Agent layout's checks.d and conf.d, its own run path."""
+    folders = ('--checksd', agent_dir / 'checks.d', '--confd', agent_dir / 'conf.d')
+    return run_cli('check', name, *folders, '--run-path', agent_dir / 'run', *args, env=env)
