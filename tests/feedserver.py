@@ -38,7 +38,25 @@ class QuietServer(ThreadingHTTPServer):
         pass  # a client that hangs up on a slow answer is what the fault tests do on purpose
 
 
-class FeedServer:
+class Loopback:
+    """The URLs of a server listening on 127.0.0.1:`port`."""
+
+    port: int
+
+    @property
+    def base(self):
+        return f'http://127.0.0.1:{self.port}'
+
+    @property
+    def eco2mix_url(self):
+        return self.base + ECO2MIX_PATH
+
+    @property
+    def odre_url(self):
+        return self.base + ODRE_PATH
+
+
+class FeedServer(Loopback):
     """Routes answers by path and `type` parameter: `answers[(path, type)]`, type None for ODRE.
 
     An answer may be an `Answer`, or a callable taking the Request and returning one.
@@ -85,18 +103,6 @@ class FeedServer:
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={'poll_interval': 0.05}, daemon=True)
 
-    @property
-    def base(self):
-        return f'http://127.0.0.1:{self.port}'
-
-    @property
-    def eco2mix_url(self):
-        return self.base + ECO2MIX_PATH
-
-    @property
-    def odre_url(self):
-        return self.base + ODRE_PATH
-
     def serve(self, kind, answer):
         """Answer `kind` ('mix', 'co2' or 'odre') with `answer` from now on."""
         key = (ODRE_PATH, None) if kind == 'odre' else (ECO2MIX_PATH, kind)
@@ -124,7 +130,7 @@ def refused_url():
     return f'http://127.0.0.1:{port}{ECO2MIX_PATH}'
 
 
-class ScriptedServer:
+class ScriptedServer(Loopback):
     """A raw TCP server on loopback for what an HTTP server library will not do: each connection's request
     is read, then `script(connection, path, stop)` writes whatever bytes it likes, as slowly as it likes.
 
@@ -142,18 +148,6 @@ class ScriptedServer:
         self.port = self.listener.getsockname()[1]
         self.threads = []
         self.acceptor = threading.Thread(target=self._accept, daemon=True)
-
-    @property
-    def base(self):
-        return f'http://127.0.0.1:{self.port}'
-
-    @property
-    def eco2mix_url(self):
-        return self.base + ECO2MIX_PATH
-
-    @property
-    def odre_url(self):
-        return self.base + ODRE_PATH
 
     def _accept(self):
         while not self.stop.is_set():
