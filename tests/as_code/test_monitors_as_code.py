@@ -125,7 +125,7 @@ def test_max_data_age_is_read_the_way_the_check_reads_it(tmp_path):
     [
         (
             'instances:\n  - max_data_age: soon\n',
-            "{path}: `max_data_age` must be a whole number of seconds greater than 0, got 'soon'",
+            "{path}: `max_data_age` must be a whole number of seconds greater than 0 and at most 604800, got 'soon'",
         ),
         ('init_config:\n', '{path} has no instances: pass --max-data-age'),
         (
