@@ -238,8 +238,9 @@ def _area_day(row, area, day, problems):
     length = _periods_in(day, resolution, numbering)
     if beyond := sorted(period for period in prices if period >= length):
         note(problems, f'{where}: periode {", ".join(map(str, beyond[:5]))} outside the day; ignored')
-    for period in [period for period in prices if _period_start(day, resolution, numbering, period) is None]:
-        del prices[period]
+    if beyond or quarter_hours_in(day) != WALL_CLOCK_SLOTS:
+        for period in [period for period in prices if _period_start(day, resolution, numbering, period) is None]:
+            del prices[period]
     return AreaDay(area, day, resolution, numbering, prices)
 
 
