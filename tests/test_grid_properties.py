@@ -13,7 +13,7 @@ from datadog_exercise.eco2mix.model import FeedError
 from datadog_exercise.eco2mix.values import CLOCK_TOLERANCE, MAX_NAMES, NEAR_ZERO_MW
 
 from fixtures.build import MIX_ROWS, load_figures, published, render_xml
-from support import FIXTURES
+from support import FIXTURES, mutated
 
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NOW = datetime(2024, 3, 31, 10, 0, tzinfo=UTC)
@@ -137,39 +137,14 @@ XML_PIECES = st.sampled_from(
 )
 
 
-@st.composite
-def mutated(draw, base):
-    body = bytearray(base)
-    for _ in range(draw(st.integers(1, 6))):
-        position = draw(st.integers(0, len(body)))
-        action = draw(st.sampled_from(['delete', 'insert', 'piece', 'value', 'periode', 'duplicate']))
-        if action == 'delete':
-            del body[position : position + draw(st.integers(1, 400))]
-        elif action == 'insert':
-            body[position:position] = draw(st.binary(min_size=1, max_size=20))
-        elif action == 'piece':
-            body[position:position] = draw(XML_PIECES)
-        elif action in ('value', 'periode'):
-            marker = b'>' if action == 'value' else b"periode='"
-            found = body.find(marker, position)
-            if found >= 0:
-                body[found + len(marker) : found + len(marker)] = draw(st.text(max_size=12)).encode('utf-8', 'replace')
-        else:
-            start = body.find(b'<type', position)
-            end = body.find(b'</type>', start)
-            if 0 <= start < end:
-                body[start:start] = body[start : end + len(b'</type>')]
-    return bytes(body)
-
-
 @SETTINGS
-@given(mutated(MARKET_BASE))
+@given(mutated(MARKET_BASE, XML_PIECES))
 def test_mutated_market_answers(body):
     use_market(body)
 
 
 @SETTINGS
-@given(mutated(MIX_BASE))
+@given(mutated(MIX_BASE, XML_PIECES))
 def test_mutated_mix_answers_for_forecasts(body):
     use_xml_forecasts(body, now=datetime(2023, 9, 22, 1, tzinfo=UTC))
 

@@ -177,10 +177,10 @@ def test_days_outside_what_rte_can_publish_are_not_data():
 
     assert prices.days == ()
     assert prices.problems == [
-        'day 9999-12-31 is after tomorrow (2024-04-15): prices are published one day ahead, not data',
-        'day 2024-04-16 is after tomorrow (2024-04-15): prices are published one day ahead, not data',
-        'day 0001-01-01 is before 2012-01-01, the first day RTE publishes: not data',
-        'day 2011-12-31 is before 2012-01-01, the first day RTE publishes: not data',
+        'day 9999-12-31 is outside 2012-01-01..2024-04-15 (tomorrow): not data',
+        'day 2024-04-16 is outside 2012-01-01..2024-04-15 (tomorrow): not data',
+        'day 0001-01-01 is outside 2012-01-01..2024-04-15 (tomorrow): not data',
+        'day 2011-12-31 is outside 2012-01-01..2024-04-15 (tomorrow): not data',
         "day element <donneesMarche> has an invalid date '31/12/2023'",
     ]
 

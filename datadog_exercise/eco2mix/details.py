@@ -15,7 +15,7 @@ so a future forecast is dropped silently; a future measured value is a problem.
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import NamedTuple
 
@@ -23,7 +23,7 @@ from .body import MAX_BYTES, note
 from .model import ECO2MIX, ODRE, Day, FeedError
 from .records import load_records, place
 from .slots import QUARTER_HOUR, paris_day
-from .values import CLOCK_TOLERANCE, EARLIEST_DAY, NEAR_ZERO_MW, UNREADABLE, Bounds, feed_number, shown
+from .values import CLOCK_TOLERANCE, NEAR_ZERO_MW, UNREADABLE, Bounds, day_of, feed_number, shown
 from .xmlfeed import DAY_TAG, XmlSeries, _parse_tree
 
 DATASET = 'eco2mix-national-tr'
@@ -163,7 +163,7 @@ def forecasts_from_xml(body, *, now, max_bytes=MAX_BYTES):
     seen = set()
     for element in root.iterchildren(DAY_TAG):
         days += 1
-        day = _xml_day(element.get('date'), last_day, problems)
+        day = day_of(element.get('date'), DAY_TAG, last_day, problems)
         if day is None or day in seen:
             continue
         seen.add(day)
@@ -189,18 +189,6 @@ def forecasts_from_xml(body, *, now, max_bytes=MAX_BYTES):
     if not days:
         raise FeedError(f'no <{DAY_TAG}> day element in the document: not an éCO2mix type=mix answer')
     return _details(ECO2MIX, by_start, problems)
-
-
-def _xml_day(text, last_day, problems):
-    try:
-        day = date.fromisoformat(text or '')
-    except ValueError:
-        note(problems, f'day element <{DAY_TAG}> has an invalid date {shown(text)}')
-        return None
-    if not EARLIEST_DAY <= day <= last_day:
-        note(problems, f'day {day} is outside {EARLIEST_DAY}..{last_day} (tomorrow): not data')
-        return None
-    return day
 
 
 def _checked(value, source, where, raw, problems):

@@ -33,7 +33,7 @@ from .body import MAX_BYTES, MISSING, note
 from .model import FeedError
 from .slots import PARIS, QUARTER_HOUR, WALL_CLOCK_SLOTS, Numbering, local_midnight, paris_day, quarter_hours_in
 from .slots import slot_start as quarter_hour_start
-from .values import CLOCK_TOLERANCE, EARLIEST_DAY, UNREADABLE, Bounds, feed_number, printable, remember, shown
+from .values import CLOCK_TOLERANCE, UNREADABLE, Bounds, day_of, feed_number, printable, remember, shown
 from .xmlfeed import _parse_tree
 
 DAY_TAG = 'donneesMarche'
@@ -150,7 +150,7 @@ def parse(body, *, now, max_bytes=MAX_BYTES):
     for element in root.iterchildren(DAY_TAG):
         elements += 1
         text = element.get('date')
-        day = _day(text, last_day, problems)
+        day = day_of(text, DAY_TAG, last_day, problems)
         if day is None:
             continue
         if day in seen_days:
@@ -167,21 +167,6 @@ def parse(body, *, now, max_bytes=MAX_BYTES):
         unknown_areas=frozenset(unknown_areas),
         problems=problems,
     )
-
-
-def _day(text, last_day, problems):
-    try:
-        day = date.fromisoformat(text or '')
-    except ValueError:
-        note(problems, f'day element <{DAY_TAG}> has an invalid date {shown(text)}')
-        return None
-    if day > last_day:
-        note(problems, f'day {day} is after tomorrow ({last_day}): prices are published one day ahead, not data')
-        return None
-    if day < EARLIEST_DAY:
-        note(problems, f'day {day} is before {EARLIEST_DAY}, the first day RTE publishes: not data')
-        return None
-    return day
 
 
 def _area_days(element, day, unknown_areas, problems):

@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .body import MISSING
+from .body import MISSING, note
 
 # A period that ends more than this after the caller's `now` is not data: the host's clock and RTE's may
 # differ a little, and a quarter-hour is published once it has ended.
@@ -103,3 +103,17 @@ def remember(names, name):
     """Add an unknown name to the set `names` while it holds fewer than MAX_NAMES."""
     if len(names) < MAX_NAMES:
         names.add(printable(name))
+
+
+def day_of(text, tag, last_day, problems):
+    """The date of a day element `<tag date=...>`, or None (noted) when it is not a day RTE can have published:
+    from EARLIEST_DAY to `last_day` (the caller's tomorrow, Paris time), the only days date arithmetic is done on."""
+    try:
+        day = date.fromisoformat(text or '')
+    except ValueError:
+        note(problems, f'day element <{tag}> has an invalid date {shown(text)}')
+        return None
+    if not EARLIEST_DAY <= day <= last_day:
+        note(problems, f'day {day} is outside {EARLIEST_DAY}..{last_day} (tomorrow): not data')
+        return None
+    return day
