@@ -165,6 +165,15 @@ def test_xml_days_outside_what_rte_can_publish_are_not_data():
     assert {paris_day(quarter_hour.start) for quarter_hour in found.quarter_hours} == {date(2023, 9, 22)}
 
 
+def test_a_repeated_xml_day_keeps_the_first_and_says_so():
+    body = MIX_BODY.replace(b"<mixtr date='2023-09-21'>", b"<mixtr date='2023-09-22'>")
+
+    found = details.forecasts_from_xml(body, now=NOW)
+
+    assert found.problems == ['day 2023-09-22 appears twice; the first one is used']
+    assert found.at(AT_0200) == {DAY_AHEAD: 38400.0, INTRADAY: 37900.0}  # slot 8 of the first: the 21st's 02:00
+
+
 @pytest.mark.parametrize(
     'parse, raw, message',
     [

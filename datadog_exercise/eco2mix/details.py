@@ -71,7 +71,7 @@ ODRE_DETAILS = {
     'prevision_j': Source(INTRADAY, _FORECAST),
 }
 
-# `v` labels of the XML forecast rows (both spellings have been seen in RTE's feeds).
+# `v` labels of the XML forecast rows, in both spellings that `labels.XML_IGNORED` knows.
 XML_FORECASTS = {
     'PrévisionJ-1': Source(DAY_AHEAD, _FORECAST),
     'Prévision J-1': Source(DAY_AHEAD, _FORECAST),
@@ -164,7 +164,10 @@ def forecasts_from_xml(body, *, now, max_bytes=MAX_BYTES):
     for element in root.iterchildren(DAY_TAG):
         days += 1
         day = day_of(element.get('date'), DAY_TAG, last_day, problems)
-        if day is None or day in seen:
+        if day is None:
+            continue
+        if day in seen:
+            note(problems, f'day {day} appears twice; the first one is used')
             continue
         seen.add(day)
         rows = {}

@@ -1,8 +1,7 @@
 """One figure from a feed: a finite number or nothing, within a plausible range, shown safely in a message.
 
-Shared by the parsers of the market prices, the regional records and the national details. Every function
-here takes any value a JSON or XML document can hold and never raises: what is not a usable number is
-`UNREADABLE`, never an exception and never 0.
+Shared by the parsers of the market prices, the regional records and the national details. Nothing here
+raises on a value received: what is not a usable number is `UNREADABLE`, never an exception and never 0.
 """
 
 import math
