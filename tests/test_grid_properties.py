@@ -1,0 +1,262 @@
+"""Property-based: whatever the body, the market, regional and national-detail parsers raise nothing but FeedError,
+and what they return is finite, plausible, bounded in size, and not from the future."""
+
+import json
+import math
+from datetime import UTC, date, datetime, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from datadog_exercise.eco2mix import details, market, regional
+from datadog_exercise.eco2mix.model import FeedError
+from datadog_exercise.eco2mix.values import CLOCK_TOLERANCE, MAX_NAMES, NEAR_ZERO_MW
+
+from fixtures.build import MIX_ROWS, load_figures, published, render_xml
+from support import FIXTURES, mutated
+
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+NOW = datetime(2024, 3, 31, 10, 0, tzinfo=UTC)
+SPRING, AUTUMN = date(2024, 3, 31), date(2023, 10, 29)
+MARKET_BASE = (FIXTURES / 'market_prices_dst_spring_2024-03-31_elapsed.xml').read_bytes()
+DAY = date(2023, 9, 22)
+MIX_BASE = render_xml([DAY], datetime(2023, 9, 22, 0, 21, 9), MIX_ROWS, published(load_figures(), (DAY, 3))).encode()
+
+# Instants a caller asks the price for: every half-hour around both clock changes, and now.
+INSTANTS = [
+    start + timedelta(minutes=30 * step)
+    for start in (datetime(2024, 3, 30, 22, tzinfo=UTC), datetime(2023, 10, 28, 21, tzinfo=UTC))
+    for step in range(56)
+] + [NOW]
+
+
+def assert_finite_within(value, low, high):
+    assert isinstance(value, float) and math.isfinite(value) and low <= value <= high, value
+
+
+def use_market(body, now=NOW):
+    try:
+        prices = market.parse(body, now=now)
+    except FeedError:
+        return
+    assert len(prices.problems) <= 20 and len(prices.unknown_areas) <= MAX_NAMES
+    for area_day in prices.days:
+        assert area_day.area in market.AREAS.values()
+        assert area_day.date <= date(2024, 4, 1)
+        starts = [area_day.period_start(period) for period in area_day.prices]
+        assert None not in starts and len(set(starts)) == len(starts)  # one instant per price, one price per instant
+        for price in area_day.prices.values():
+            assert_finite_within(price, market.PRICE_BOUNDS.low, market.PRICE_BOUNDS.high)
+    for instant in INSTANTS:
+        for area, price in market.prices_at(prices, instant).items():
+            assert area in market.AREAS.values()
+            assert_finite_within(price, market.PRICE_BOUNDS.low, market.PRICE_BOUNDS.high)
+
+
+def use_regional(body, now=NOW):
+    try:
+        answer = regional.parse(body, now=now)
+    except FeedError:
+        return
+    assert len(answer.problems) <= 20
+    assert len(answer.unknown_regions) <= MAX_NAMES and len(answer.unknown_fields) <= MAX_NAMES
+    slugs = {region.slug for region in regional.REGIONS.values()}
+    keys = [(quarter_hour.region, quarter_hour.start) for quarter_hour in answer.quarter_hours]
+    assert len(set(keys)) == len(keys)
+    for quarter_hour in answer.quarter_hours:
+        assert quarter_hour.region in slugs
+        assert quarter_hour.start + timedelta(minutes=15) <= now + CLOCK_TOLERANCE
+        assert_finite_within(quarter_hour.consumption, 0, 110_000)
+        for value in quarter_hour.production.values():
+            assert_finite_within(value, -NEAR_ZERO_MW, 100_000)
+        if quarter_hour.exchange_balance is not None:
+            assert_finite_within(quarter_hour.exchange_balance, -110_000, 110_000)
+        if quarter_hour.pumping is not None:
+            assert_finite_within(quarter_hour.pumping, -NEAR_ZERO_MW, 10_000)
+    answer.latest()
+
+
+def use_details(found, now=NOW):
+    assert len(found.problems) <= 20
+    for quarter_hour in found.quarter_hours:
+        assert quarter_hour.end <= now + CLOCK_TOLERANCE
+        for value in quarter_hour.values.values():
+            assert_finite_within(value, -110_000, 110_000)
+    found.latest()
+
+
+def use_odre_details(body, now=NOW):
+    try:
+        found = details.from_odre(body, now=now)
+    except FeedError:
+        return
+    use_details(found, now)
+
+
+def use_xml_forecasts(body, now=NOW):
+    try:
+        found = details.forecasts_from_xml(body, now=now)
+    except FeedError:
+        return
+    use_details(found, now)
+    for quarter_hour in found.quarter_hours:
+        assert set(quarter_hour.values) <= details.FORECASTS
+
+
+@SETTINGS
+@given(st.binary(max_size=3000))
+def test_arbitrary_bytes(body):
+    use_market(body)
+    use_regional(body)
+    use_odre_details(body)
+    use_xml_forecasts(body)
+
+
+XML_PIECES = st.sampled_from(
+    [
+        b'<',
+        b'&',
+        b'<!DOCTYPE x>',
+        b'ND',
+        b'\xff',
+        b"<valeur periode='1000000000000'>12</valeur>",
+        b"<valeur periode='99'>4000</valeur>",
+        b"<valeur periode='24'>1</valeur>",
+        b"<valeur periode='-1'>1</valeur>",
+        b"<valeur periode='2'>1e400</valeur>",
+        b"<valeur periode='3'>-inf</valeur>",
+        b"<donneesMarche date='9999-12-31'>",
+        b"<donneesMarche date='0001-01-01'>",
+        b"<donneesMarche date='2023-10-29'>",
+        b"<mixtr date='9999-12-31'>",
+        b"<mixtr date='2024-03-31'>",
+        b"<type v='donneesMarche' perimetre='XX' granularite='Global' qual='1'>",
+        b"<type v='Pr\xc3\xa9visionJ' perimetre='France' granularite='Global' qual='1'>",
+        b'</type>',
+    ]
+)
+
+
+@SETTINGS
+@given(mutated(MARKET_BASE, XML_PIECES))
+def test_mutated_market_answers(body):
+    use_market(body)
+
+
+@SETTINGS
+@given(mutated(MIX_BASE, XML_PIECES))
+def test_mutated_mix_answers_for_forecasts(body):
+    use_xml_forecasts(body, now=datetime(2023, 9, 22, 1, tzinfo=UTC))
+
+
+PRICE_TEXTS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.floats(-600, 4100).map(lambda value: f'{value:.2f}'),
+    st.sampled_from(['ND', '', '-', '12,5', '1' * 400, ' 7 ', '0x10']),
+    st.text(st.characters(blacklist_categories=('Cs', 'Cc')), max_size=8),  # what XML can carry
+)
+PERIOD_TEXTS = st.one_of(st.integers(-3, 130).map(str), st.sampled_from(['1000000000000', '9' * 400, '', 'x', '02']))
+MARKET_DAYS = st.sampled_from(
+    ['2024-03-31', '2023-10-29', '2024-03-30', '2024-04-01', '2024-04-02', '9999-12-31', '0001-01-01']
+)
+
+
+@st.composite
+def market_answers(draw):
+    parts = ["<?xml version='1.0' encoding='UTF-8'?><liste><date_actuelle>2024-03-31 09:00:00</date_actuelle>"]
+    for day in draw(st.lists(MARKET_DAYS, min_size=1, max_size=3)):
+        parts.append(f"<donneesMarche date='{day}'>")
+        for area in draw(st.lists(st.sampled_from(['FR', 'DL', 'DE', 'gb', 'PL', '']), min_size=1, max_size=3)):
+            parts.append(f"<type v='donneesMarche' perimetre='{area}' granularite='Global' qual='1'>")
+            if draw(st.booleans()):  # a whole day, numbered one way or the other, a few values changed
+                count = draw(st.sampled_from([23, 24, 25, 92, 96, 100]))
+                values = [(str(period), f'{period}.5') for period in range(count)]
+                for _ in range(draw(st.integers(0, 3))):
+                    values[draw(st.integers(0, count - 1))] = (draw(PERIOD_TEXTS), draw(PRICE_TEXTS))
+            else:
+                values = draw(st.lists(st.tuples(PERIOD_TEXTS, PRICE_TEXTS), max_size=12))
+            parts.extend(f"<valeur periode='{period}'>{escape(text)}</valeur>" for period, text in values)
+            parts.append('</type>')
+        parts.append('</donneesMarche>')
+    parts.append('</liste>')
+    return ''.join(parts).encode()
+
+
+def escape(text):
+    return text.replace('&', '&amp;').replace('<', '&lt;')
+
+
+@SETTINGS
+@given(market_answers())
+def test_generated_market_answers(body):
+    use_market(body)
+
+
+# Flat on purpose: a recursive strategy costs most of the test's time, and nesting only has to be tried once.
+JSON_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=8),
+    st.sampled_from(['ND', '12', '-4', '1e400', 'nan', ' 5 ', '١٢', 10**400, -(10**400), 2**63, [], [1], {'a': {}}]),
+)
+DATES = st.sampled_from(
+    [
+        '2024-03-31T01:45:00+01:00',
+        '2024-03-31T03:00:00+02:00',
+        '2023-10-29T02:00:00+02:00',
+        '2023-10-29T02:00:00+01:00',
+        '2024-03-31T12:00:00+02:00',  # after now
+        '2024-03-31T10:00:00+00:00',  # ends after now + CLOCK_TOLERANCE
+        '2024-03-31T09:45:00+00:00',  # ends before it
+        '9999-12-31T23:45:00-01:00',
+        '9999-12-31T23:45:00+00:00',
+        '0001-01-01T00:00:00+01:00',
+        '2024-03-31T09:07:00+00:00',
+        '2024-03-31T09:00:00',
+        'x',
+        None,
+        20240331,
+    ]
+)
+REGIONAL_FIELDS = st.sampled_from(['consommation', 'nucleaire', 'thermique', 'solaire', 'pompage', 'ech_physiques'])
+DETAIL_FIELDS = st.sampled_from(sorted(details.ODRE_DETAILS))
+CODES = st.sampled_from(['84', '11', 84, '94', None, True, '9' * 400, ' 53 '])
+
+
+# Mostly numbers a feed could send (plausible or not), sometimes anything JSON can hold.
+FIGURES = st.one_of(
+    st.integers(-20_000, 120_000),
+    st.integers(0, 5_000),
+    st.floats(-1e6, 1e6),
+    st.sampled_from([10**400, -(10**400), 2**1100, math.nan, math.inf, 'NaN', '-Infinity', '1e400']),
+    st.integers().map(str),
+    JSON_VALUES,
+)
+
+
+@st.composite
+def odre_answers(draw, fields):
+    records = []
+    for _ in range(draw(st.integers(0, 4))):
+        if draw(st.integers(0, 9)) == 0:
+            records.append(draw(JSON_VALUES))
+            continue
+        record = {'code_insee_region': draw(CODES), 'date_heure': draw(DATES), 'consommation': draw(FIGURES)}
+        record |= draw(st.dictionaries(fields | st.text(max_size=8), FIGURES, max_size=5))
+        records.append(record)
+    answer = draw(st.sampled_from([{'total_count': len(records), 'results': records}, {'results': records}, records]))
+    return json.dumps(answer).encode()
+
+
+@SETTINGS
+@given(odre_answers(REGIONAL_FIELDS))
+def test_generated_regional_answers(body):
+    use_regional(body)
+
+
+@SETTINGS
+@given(odre_answers(DETAIL_FIELDS))
+def test_generated_national_detail_answers(body):
+    use_odre_details(body)
