@@ -88,6 +88,7 @@ def run_check_in_a_fresh_interpreter(instance, now, timeout=120):
         raise RuntimeError(f'the check run failed: {result.stderr[-2000:]}')
     return json.loads(result.stdout)
 
+
 @st.composite
 def mutated(draw, base, pieces, repeated=(b'<type', b'</type>')):
     """`base` (bytes) after one to six random edits: a cut, random bytes, one of `pieces`, random text after a

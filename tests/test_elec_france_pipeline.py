@@ -33,7 +33,7 @@ DAY = date(2023, 9, 22)
 BASE = render_xml([DAY], datetime(2023, 9, 22, 0, 21, 9), MIX_ROWS, published(load_figures(), (DAY, 1))).encode()
 KNOWN_TAGS = (
     {f'fuel:{fuel}' for fuel in FUELS}
-    | {f'technology:{key.technology}' for key in KNOWN_SERIES if key.technology}
+    | {f'technology:{key.qualifier}' for key in KNOWN_SERIES if key.qualifier}
     | {f'fuel:{key.series}' for key in KNOWN_SERIES}
 )
 

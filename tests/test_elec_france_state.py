@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from datadog_exercise.eco2mix.labels import KNOWN_SERIES, SeriesKey
+from datadog_exercise.eco2mix.labels import FORECASTS, KNOWN_SERIES, SeriesKey
 from datadog_exercise.eco2mix.model import Snapshot
 from datadog_exercise.elec_france import policy
 from datadog_exercise.elec_france.check import ElecFranceCheck
@@ -23,7 +23,7 @@ from support import FIXTURES
 
 NOW = datetime(2023, 9, 22, 0, 21, 9, tzinfo=UTC).timestamp()
 START = datetime(2023, 9, 22, 0, 0, tzinfo=UTC)
-VALUES = {key: 100.0 for key in KNOWN_SERIES} | {SeriesKey('consumption'): 36278.0}
+VALUES = {key: 100.0 for key in KNOWN_SERIES} | {SeriesKey('consumption'): 36278.0} | dict.fromkeys(FORECASTS, 36000.0)
 VALID = FetchState(
     snapshot=Snapshot('eco2mix', START, VALUES),
     as_of=datetime(2023, 9, 22, 0, 21, 9, tzinfo=UTC),

@@ -23,6 +23,7 @@ from .slots import MAX_SLOTS
 DAY_TAG = 'mixtr'
 MARKET_DAY_TAG = 'donneesMarche'
 MAX_DAYS = 62  # two months: more than any request this project makes (the check asks for two days)
+OTHER_FEED = f'the market-prices feed (<{MARKET_DAY_TAG}> days, getDonneesMarche), not éCO2mix (<{DAY_TAG}> days)'
 _DATE_ACTUELLE = re.compile(r'[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}')
 _PERIODE = re.compile(r'[0-9]{1,3}')
 
@@ -47,7 +48,7 @@ def parse(body, max_bytes=MAX_BYTES):
             raise FeedError(f'more than {MAX_DAYS} <{DAY_TAG}> day elements: not an answer to this project')
         days_by_date[day] = Day(day, DayRows(element, day, unknown, problems))
     if not days_by_date:
-        raise FeedError(_no_days_message(root))
+        raise FeedError(no_days_message(root, DAY_TAG, {MARKET_DAY_TAG: OTHER_FEED}))
     return Document(
         feed=ECO2MIX,
         days=tuple(days_by_date[day] for day in sorted(days_by_date)),
@@ -57,15 +58,15 @@ def parse(body, max_bytes=MAX_BYTES):
     )
 
 
-def _no_days_message(root):
-    if root.find(MARKET_DAY_TAG) is not None:
-        return (
-            f'this is the market-prices feed (<{MARKET_DAY_TAG}> days, getDonneesMarche), '
-            f'not éCO2mix (<{DAY_TAG}> days): check the URL'
-        )
+def no_days_message(root, day_tag, other_feeds):
+    """Why a document has no <day_tag> element: it is another feed (`other_feeds`: {its day tag: what to say}),
+    or it has other children, of which the first ten tag names are listed."""
+    for tag, which in other_feeds.items():
+        if root.find(tag) is not None:
+            return f'this is {which}: check the URL'
     tags = sorted({child.tag for child in itertools.islice(root, 100) if isinstance(child.tag, str)})
     listed = ', '.join(excerpt(tag, 20) for tag in tags[:10]) + (', ...' if len(tags) > 10 else '')
-    return f'no <{DAY_TAG}> day element in the document (children found: {listed or "none"})'
+    return f'no <{day_tag}> day element in the document (children found: {listed or "none"})'
 
 
 def _generated_at(root, problems):

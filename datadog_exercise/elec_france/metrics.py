@@ -12,7 +12,7 @@ def snapshot_metrics(snapshot):
     metrics = [('production', value, [f'fuel:{fuel}']) for fuel, value in snapshot.production.items()]
     metrics.append(('production.total', snapshot.production_total, []))
     metrics += [
-        ('production.breakdown', value, [f'fuel:{key.series}', f'technology:{key.technology}'])
+        ('production.breakdown', value, [f'fuel:{key.series}', f'technology:{key.qualifier}'])
         for key, value in sorted(snapshot.breakdown.items())
     ]
     metrics += [

@@ -145,7 +145,7 @@ def _snapshot_to_dict(snapshot):
     return {
         'feed': snapshot.feed,
         'start': snapshot.start.isoformat(),
-        'values': [[key.series, key.technology, value] for key, value in snapshot.values.items()],
+        'values': [[key.series, key.qualifier, value] for key, value in snapshot.values.items()],
     }
 
 
