@@ -185,7 +185,7 @@ def hostile_runs():
     """(name, peak KiB, KiB after imports, seconds, fetches) of one check run per server, each in a fresh process."""
     from test_elec_france_hostile_http import CASES, NOW, redirect_carrying_a_gzip_bomb
 
-    from datadog_exercise.elec_france.check import MAX_BYTES
+    from datadog_exercise.elec_france.feeds import MAX_BYTES
 
     from feedserver import Answer, FeedServer, ScriptedServer
     from fixtures.build import costliest_answers

@@ -7,6 +7,7 @@ from datadog_exercise.elec_france.check import ElecFranceCheck
 from datadog_exercise.elec_france.config import Endpoint, parse_config
 
 from feedserver import FeedServer
+from support import NATIONAL_ONLY
 
 SECRET = 's3cr3t'
 WRONG = {
@@ -85,7 +86,7 @@ WRONG = {
 @pytest.mark.parametrize('options, message', WRONG.values(), ids=WRONG.keys())
 def test_a_wrong_option_is_an_error_run_naming_it_before_any_request(options, message, dd_run_check, datadog_agent):
     with FeedServer() as server:
-        instance = {'eco2mix_url': server.eco2mix_url, 'odre_url': server.odre_url, **options}
+        instance = {'eco2mix_url': server.eco2mix_url, 'odre_url': server.odre_url, **NATIONAL_ONLY, **options}
         check = ElecFranceCheck('elec_france', {}, [instance])
 
         with pytest.raises(Exception) as error:
@@ -107,7 +108,7 @@ def test_a_wrong_option_is_an_error_run_naming_it_before_any_request(options, me
     ],
 )
 def test_a_wrong_url_is_named_without_its_userinfo(url, dd_run_check, datadog_agent):
-    check = ElecFranceCheck('elec_france', {}, [{'eco2mix_url': url}])
+    check = ElecFranceCheck('elec_france', {}, [{'eco2mix_url': url, **NATIONAL_ONLY}])
 
     with pytest.raises(Exception) as error:
         dd_run_check(check, extract_message=True)

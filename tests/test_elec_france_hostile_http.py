@@ -14,16 +14,17 @@ from datetime import UTC, datetime
 import pytest
 from datadog_checks.base import AgentCheck
 
-from datadog_exercise.elec_france.check import MAX_BYTES, ElecFranceCheck
+from datadog_exercise.elec_france.check import ElecFranceCheck
+from datadog_exercise.elec_france.feeds import MAX_BYTES
 
 from feedserver import GZIP_HEADER_WITH_COMMENT, Answer, FeedServer, ScriptedServer, gzip_bomb, send_slowly
 from fixtures.build import costliest_answers
-from support import run_check_in_a_fresh_interpreter
+from support import NATIONAL_ONLY, run_check_in_a_fresh_interpreter
 
 TIMEOUT = 1  # seconds: small, so that the suite stays fast
 MEMORY_CEILING_MIB = 48  # what one run may add to the interpreter's peak memory, whatever a server sends (README)
 NOW = datetime(2023, 9, 22, 0, 21, 9, tzinfo=UTC).timestamp()
-ECO2MIX_CAP = MAX_BYTES['eco2mix']
+ECO2MIX_CAP = MAX_BYTES['eco2mix_mix']
 
 
 def head(status, *headers):
@@ -151,7 +152,7 @@ def run_bounded(check, limit=60):
 
 
 def make_check(eco2mix_url, odre_url, **options):
-    instance = {'eco2mix_url': eco2mix_url, 'odre_url': odre_url, 'timeout': TIMEOUT, **options}
+    instance = {'eco2mix_url': eco2mix_url, 'odre_url': odre_url, 'timeout': TIMEOUT, **NATIONAL_ONLY, **options}
     check = ElecFranceCheck('elec_france', {}, [instance])
     check.check_id = 'elec_france:hostile'
     check.clock = lambda: NOW
@@ -238,7 +239,7 @@ def test_the_costliest_answer_stays_under_the_memory_ceiling():
     [(name, (feed, body))] = [item for item in costliest_answers(MAX_BYTES).items() if 'empty XML' in item[0]]
     with FeedServer() as server:
         server.serve(feed, Answer(body))
-        instance = {'eco2mix_url': server.eco2mix_url, 'source': 'eco2mix', 'co2': False, 'timeout': 5}
+        instance = {'eco2mix_url': server.eco2mix_url, 'source': 'eco2mix', 'co2': False, 'timeout': 5, **NATIONAL_ONLY}
 
         run = run_check_in_a_fresh_interpreter(instance, NOW)
 
@@ -249,7 +250,7 @@ def test_the_costliest_answer_stays_under_the_memory_ceiling():
 @pytest.mark.parametrize('script', [redirect_carrying_a_gzip_bomb, gzip_bomb_answer], ids=['in a redirect', 'answer'])
 def test_a_gzip_bomb_stays_under_the_memory_ceiling(script):
     with ScriptedServer(script) as server:
-        instance = {'eco2mix_url': server.eco2mix_url, 'source': 'eco2mix', 'co2': False, 'timeout': 5}
+        instance = {'eco2mix_url': server.eco2mix_url, 'source': 'eco2mix', 'co2': False, 'timeout': 5, **NATIONAL_ONLY}
 
         run = run_check_in_a_fresh_interpreter(instance, NOW)
 

@@ -15,6 +15,7 @@ from datadog_exercise.elec_france.state import FetchState
 
 from feedserver import Answer, FeedServer
 from fixtures.build import CO2_ROWS, MIX_ROWS, load_figures, published, render_xml
+from support import NATIONAL_ONLY
 
 FIGURES = load_figures()
 START = datetime(2023, 9, 21, 16, 0, tzinfo=UTC).timestamp()  # 18:00 Paris; the figures run to 02:00
@@ -56,7 +57,7 @@ def server(simulation):
 @pytest.fixture
 def make_check(server, simulation, datadog_agent):
     def make():
-        instance = {'eco2mix_url': server.eco2mix_url, 'source': 'eco2mix', 'timeout': 5}
+        instance = {'eco2mix_url': server.eco2mix_url, 'source': 'eco2mix', 'timeout': 5, **NATIONAL_ONLY}
         check = ElecFranceCheck('elec_france', {}, [instance])
         check.check_id = 'elec_france:policy'
         check.clock = lambda: simulation.now

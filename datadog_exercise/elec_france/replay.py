@@ -69,6 +69,9 @@ class ReplayServer:
             'source': 'eco2mix',
             'co2': 'co2' in self.answers,
             'clock': 'document',
+            # Recorded éCO2mix answers carry the mix, the CO2 and the forecasts; nothing else is asked.
+            'grid_details': False,
+            'prices': False,
         }
 
     def __enter__(self):
