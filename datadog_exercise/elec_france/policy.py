@@ -191,12 +191,19 @@ def prices_publication(day):
 
 
 def _next_prices_fetch(now, days_held):
+    """At the next publication when the prices held are current (tomorrow's, or today's before the auction's
+    results are out); in an hour when they are late."""
     today = paris_day(datetime.fromtimestamp(now, UTC))
-    if today + timedelta(days=1) in days_held:
-        return prices_publication(today + timedelta(days=1))  # tomorrow, for the day after
-    if today in days_held and now < prices_publication(today):
-        return prices_publication(today)
-    return now + HOURLY_SECONDS  # today's or tomorrow's prices are late: ask again in an hour
+    if today + timedelta(days=1) in days_held or (today in days_held and now < prices_publication(today)):
+        return _next_publication(now)
+    return now + HOURLY_SECONDS
+
+
+def _next_publication(now):
+    """Epoch seconds of the first publication of prices after `now`."""
+    today = paris_day(datetime.fromtimestamp(now, UTC))
+    publication = prices_publication(today)
+    return publication if now < publication else prices_publication(today + timedelta(days=1))
 
 
 def _prices_held(held, reading, now):
@@ -209,11 +216,7 @@ def _prices_held(held, reading, now):
 
 def _latest_next_fetch(feed, now):
     if feed == MARKET:
-        today = paris_day(datetime.fromtimestamp(now, UTC))
-        publication = prices_publication(today)
-        if now >= publication:
-            publication = prices_publication(today + timedelta(days=1))
-        return max(publication, now + MAX_FETCH_DELAY_SECONDS)
+        return max(_next_publication(now), now + MAX_FETCH_DELAY_SECONDS)
     return now + MAX_FETCH_DELAY_SECONDS
 
 
