@@ -1,4 +1,5 @@
-"""Benchmark of the market, regional and national-detail parsers, on the fixtures and on hostile bodies at the size cap.
+"""Benchmark of the market and regional parsers and of ODRE's national details, on the fixtures and on hostile bodies
+at the check's byte caps.
 
 Run: .venv/bin/python benchmarks/grid_parsers.py
 
@@ -13,7 +14,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 from lxml import etree
@@ -22,63 +22,65 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / 'tests' / 'fixtures'
 sys.path.insert(0, str(ROOT))
 
-from datadog_exercise.eco2mix import details, market, regional  # noqa: E402
-from datadog_exercise.eco2mix.body import MAX_BYTES  # noqa: E402
+from datadog_exercise.eco2mix import market, odre, regional  # noqa: E402
+from datadog_exercise.eco2mix.labels import COMMERCIAL_EXCHANGES, CORE_SERIES  # noqa: E402
+from datadog_exercise.eco2mix.snapshot import latest_snapshot  # noqa: E402
+from datadog_exercise.elec_france.feeds import MARKET, MAX_BYTES, ODRE_REGIONAL  # noqa: E402
 
-PRICES_NOW = datetime(2024, 4, 14, 13, 15, tzinfo=UTC)
-ODRE_NOW = datetime(2023, 9, 22, 0, 40, tzinfo=UTC)
+DETAILS = (*CORE_SERIES, *COMMERCIAL_EXCHANGES)
 
 
-def capped(head, element, tail):
-    """`head`, then `element` as many times as fits under the size cap, then `tail`."""
-    return head + element * ((MAX_BYTES - len(head) - len(tail)) // len(element)) + tail
+def capped(feed, head, element, tail):
+    """`head`, then `element` as many times as fits under the feed's byte cap, then `tail`."""
+    return head + element * ((MAX_BYTES[feed] - 4096 - len(head) - len(tail)) // len(element)) + tail
 
 
 def hostile_market():
     """Every <valeur> with a periode of a trillion: work must not depend on it."""
     head = b"<?xml version='1.0'?><liste><donneesMarche date='2024-04-14'><type v='donneesMarche' perimetre='FR'>"
-    return capped(head, b"<valeur periode='1000000000000'>12</valeur>", b'</type></donneesMarche></liste>')
+    return capped(MARKET, head, b"<valeur periode='1000000000000'>12</valeur>", b'</type></donneesMarche></liste>')
 
 
 def hostile_regional():
-    """The cap filled with one region's quarter-hour, repeated: the parser names the repeats, capped."""
+    """The cap filled with 99 records as large as fit (an answer has 100 at most): one field of long text each."""
     record = json.loads((FIXTURES / 'odre_regional_2023-09-22.json').read_bytes())['results'][20]
-    element = json.dumps(record).encode() + b','
-    return capped(b'{"results": [', element, b'{}]}')
+    size = (MAX_BYTES[ODRE_REGIONAL] - 4096) // 100
+    record['libelle_region'] = 'x' * (size - len(json.dumps(record)))
+    return b'{"results": [' + b','.join([json.dumps(record).encode()] * 99) + b', {}]}'
 
 
 # (name, parser call on `body`, baseline: 'xml' or 'json', body)
 CASES = [
     (
         'market, 3 days x 11 areas',
-        'market.parse(body, now=PRICES_NOW)',
+        'market.parse(body, MAX_BYTES[MARKET])',
         'xml',
         (FIXTURES / 'market_prices_2024-04-13_15.xml').read_bytes(),
     ),
-    ('market, hostile at the cap', 'market.parse(body, now=PRICES_NOW)', 'xml', hostile_market()),
+    ('market, hostile at the cap', 'market.parse(body, MAX_BYTES[MARKET])', 'xml', hostile_market()),
     (
         'regional, 60 records',
-        'regional.parse(body, now=ODRE_NOW)',
+        'regional.parse(body, MAX_BYTES[ODRE_REGIONAL])',
         'json',
         (FIXTURES / 'odre_regional_2023-09-22.json').read_bytes(),
     ),
-    ('regional, hostile at the cap', 'regional.parse(body, now=ODRE_NOW)', 'json', hostile_regional()),
+    ('regional, hostile at the cap', 'regional.parse(body, MAX_BYTES[ODRE_REGIONAL])', 'json', hostile_regional()),
     (
-        'details from ODRE, 100 records',
-        'details.from_odre(body, now=ODRE_NOW)',
+        'national details from ODRE, 100 records',
+        'latest_snapshot(odre.parse(body), DETAILS)',
         'json',
         (FIXTURES / 'odre_records_2023-09-22.json').read_bytes(),
     ),
-    (
-        'forecasts from the mix XML, 2 days',
-        'details.forecasts_from_xml(body, now=ODRE_NOW)',
-        'xml',
-        (FIXTURES / 'eco2mix_mix_2023-09-21_22.xml').read_bytes(),
-    ),
 ]
 BASELINES = {'xml': 'etree.fromstring(body)', 'json': 'json.loads(body)'}
-NAMES = {'market': market, 'regional': regional, 'details': details, 'etree': etree, 'json': json}
-CONSTANTS = {'PRICES_NOW': PRICES_NOW, 'ODRE_NOW': ODRE_NOW}
+NAMES = {'market': market, 'regional': regional, 'odre': odre, 'etree': etree, 'json': json}
+CONSTANTS = {
+    'MAX_BYTES': MAX_BYTES,
+    'MARKET': MARKET,
+    'ODRE_REGIONAL': ODRE_REGIONAL,
+    'DETAILS': DETAILS,
+    'latest_snapshot': latest_snapshot,
+}
 
 
 def median_seconds(calls, body, repeats):
@@ -96,13 +98,15 @@ def median_seconds(calls, body, repeats):
 # VmHWM is this process's own peak: ru_maxrss would start from the parent's peak after fork.
 PEAK_SCRIPT = """
 import json, sys
-from datetime import UTC, datetime
 def peak_kib():
     return int(open('/proc/self/status').read().split('VmHWM:')[1].split()[0])
 sys.path.insert(0, {root!r})
 from lxml import etree
-from datadog_exercise.eco2mix import details, market, regional
-PRICES_NOW, ODRE_NOW = datetime(2024, 4, 14, 13, 15, tzinfo=UTC), datetime(2023, 9, 22, 0, 40, tzinfo=UTC)
+from datadog_exercise.eco2mix import market, odre, regional
+from datadog_exercise.eco2mix.labels import COMMERCIAL_EXCHANGES, CORE_SERIES
+from datadog_exercise.eco2mix.snapshot import latest_snapshot
+from datadog_exercise.elec_france.feeds import MARKET, MAX_BYTES, ODRE_REGIONAL
+DETAILS = (*CORE_SERIES, *COMMERCIAL_EXCHANGES)
 body = open({path!r}, 'rb').read()
 before = peak_kib()
 result = {call}

@@ -247,6 +247,20 @@ def test_the_costliest_answer_stays_under_the_memory_ceiling():
     assert (run['peak_kib'] - run['imports_kib']) / 1024 < MEMORY_CEILING_MIB, name
 
 
+def test_a_run_that_fetches_the_mix_and_the_prices_both_at_their_costliest_stays_under_the_ceiling():
+    [(name, (_, body))] = [item for item in costliest_answers(MAX_BYTES).items() if 'empty XML' in item[0]]
+    with FeedServer() as server:
+        server.serve('mix', Answer(body))
+        server.serve('market', Answer(body))  # the prices' cap is the mix's: 1 MiB
+        instance = {**server.urls, 'source': 'eco2mix', 'co2': False, 'timeout': 5, **NATIONAL_ONLY, 'prices': True}
+
+        run = run_check_in_a_fresh_interpreter(instance, NOW)
+
+    # One run, two answers of the costliest kind: each tree is freed before the next fetch.
+    assert run['error'] == '' and server.count('mix') == server.count('market') == 1
+    assert (run['peak_kib'] - run['imports_kib']) / 1024 < MEMORY_CEILING_MIB, name
+
+
 @pytest.mark.parametrize('script', [redirect_carrying_a_gzip_bomb, gzip_bomb_answer], ids=['in a redirect', 'answer'])
 def test_a_gzip_bomb_stays_under_the_memory_ceiling(script):
     with ScriptedServer(script) as server:

@@ -223,9 +223,11 @@ def _area_day(row, area, day, problems):
     resolution = Resolution.HOURLY if len(present) <= MAX_HOURLY_PERIODS else Resolution.QUARTER_HOURLY
     numbering = numbering_of(day, len(present), max(present, default=-1), resolution.quarter_hours)
     area_day = AreaDay(area, day, resolution, numbering, prices)
+    day_end = WALL_CLOCK_SLOTS if numbering is Numbering.WALL_CLOCK else quarter_hours_in(day)
+    if quarter_hours_in(day) == WALL_CLOCK_SLOTS and max(prices, default=0) * resolution.quarter_hours < day_end:
+        return area_day  # an ordinary day whose periods are all in it: each has an instant
     # Without an instant: a period past the day (reported), or the spring change's 02:00 on the wall clock.
     no_instant = sorted(period for period in prices if area_day.period_start(period) is None)
-    day_end = WALL_CLOCK_SLOTS if numbering is Numbering.WALL_CLOCK else quarter_hours_in(day)
     if outside := [period for period in no_instant if period * resolution.quarter_hours >= day_end]:
         problems.add(f'{where}: periode {", ".join(map(str, outside[:5]))} outside the day; ignored')
     for period in no_instant:
