@@ -4,6 +4,7 @@ service checks and warnings as before it, run by run (the record was made with t
 import json
 
 import national_behaviour
+
 from support import FIXTURES
 
 BEFORE = FIXTURES / 'elec_france_national_before_issue_12.json'

@@ -99,7 +99,7 @@ def electricity_overview(freshness):
         ),
         # Cheap power when the grid is clean? The price in France (left) against the CO2 intensity (right).
         timeseries_two_axes(
-            'Day-ahead price of the MWh in France (EUR) against CO2 intensity (gCO2/kWh)',
+            'Day-ahead price in France against CO2 intensity',
             ('price', 'avg:elec_france.price.day_ahead{area:fr}', 'EUR/MWh, France'),
             ('co2', 'avg:elec_france.co2_intensity{*}', 'gCO2/kWh'),
         ),
@@ -153,11 +153,9 @@ def electricity_regions():
             'last',
             len(REGIONS),
         ),
-        toplist(
-            'Regions, latest exchange balance (MW, positive = imports)',
+        timeseries_of(
+            'Exchange balance per region (MW, positive = imports)',
             'avg:elec_france.region.exchange.balance{*} by {region}',
-            'last',
-            len(REGIONS),
         ),
     ]
     widgets += [

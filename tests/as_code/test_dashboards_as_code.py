@@ -145,7 +145,7 @@ def test_overview_shows_the_mix_consumption_exchanges_co2_shares_and_data_age():
         ),
         (
             'timeseries',
-            'Day-ahead price of the MWh in France (EUR) against CO2 intensity (gCO2/kWh)',
+            'Day-ahead price in France against CO2 intensity',
             'line',
             ['avg:elec_france.price.day_ahead{area:fr}', 'avg:elec_france.co2_intensity{*}'],
             ['price', 'co2'],
@@ -278,9 +278,9 @@ def test_regions_shows_consumption_per_region_and_each_regions_production_by_fue
             ['query1'],
         ),
         (
-            'toplist',
-            'Regions, latest exchange balance (MW, positive = imports)',
-            None,
+            'timeseries',
+            'Exchange balance per region (MW, positive = imports)',
+            'line',
             ['avg:elec_france.region.exchange.balance{*} by {region}'],
             ['query1'],
         ),
