@@ -153,17 +153,18 @@ def check(
 @click.option('--owner', default='dd-agent', show_default=True, help='Owner of the installed files, when it exists.')
 def install(agent_dir, checks, dry_run, uninstall, embedded_pip, owner):
     """Install the checks into an Agent's checks.d and conf.d."""
+    from .agent_files import UnsafePath
     from .install import InstallError, install_steps, uninstall_steps
 
     checks = checks or paths.shipped_checks()
-    if uninstall:
-        steps = uninstall_steps(agent_dir, checks)
-    else:
-        steps = install_steps(agent_dir, checks, owner=owner, embedded_pip=embedded_pip)
     try:
+        if uninstall:
+            steps = uninstall_steps(agent_dir, checks)
+        else:
+            steps = install_steps(agent_dir, checks, owner=owner, embedded_pip=embedded_pip)
         for step in steps:
             step.run(dry_run, click.echo)
-    except (InstallError, subprocess.CalledProcessError, OSError) as error:
+    except (InstallError, UnsafePath, subprocess.CalledProcessError, OSError) as error:
         raise click.ClickException(str(error)) from None
     if not dry_run and not uninstall:
         click.echo(
