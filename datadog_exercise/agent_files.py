@@ -145,6 +145,8 @@ class AgentFolder:
             except FileNotFoundError:
                 yield None
                 return
+            except OSError as error:
+                raise UnsafePath(f'cannot open {self.root}: {error.strerror}') from None
             opened.callback(os.close, descriptor)
             for depth, name in enumerate(folders, start=1):
                 created = False
