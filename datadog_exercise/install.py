@@ -8,7 +8,6 @@ as `conf.yaml.example` (which the Agent ignores). Files belong to `dd-agent` whe
 
 import json
 import os
-import pwd
 import shlex
 import subprocess
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from . import __version__, paths
 from .agent_files import AgentFolder, Owner
+from .agent_user import AgentUser
 from .checks import NEEDS_PACKAGE
 
 DISTRIBUTION = 'datadog-exercise'
@@ -155,54 +155,6 @@ def _package_steps(checks, embedded_pip, owner):
             lambda: _check_imports(python, modules, pip, agent_user),
         ),
     ]
-
-
-@dataclass(frozen=True)
-class AgentUser:
-    """Who runs the Agent's own pip and python.
-
-    As root, the Agent's user, as Datadog's guide does it (`sudo -Hu dd-agent .../embedded/bin/pip install`): the
-    Agent's package gives /opt/datadog-agent to dd-agent, so files that root put there would be root's (and
-    break `datadog-agent integration install`), and root would be running programs that dd-agent may change.
-    Otherwise (no such user, or not root), this process's own user.
-    """
-
-    name: str | None = None
-    uid: int = -1
-    gid: int = -1
-    home: str = '/'
-
-    @classmethod
-    def of(cls, owner):
-        if os.geteuid() != 0:
-            return cls()
-        try:
-            entry = pwd.getpwnam(owner)
-        except KeyError:
-            return cls()
-        return cls(entry.pw_name, entry.pw_uid, entry.pw_gid, entry.pw_dir)
-
-    @property
-    def as_text(self):
-        return f' (as {self.name})' if self.name else ''
-
-    def subprocess_options(self):
-        if self.name is None:
-            return {}
-        # sudo -H: the user's own HOME, its groups, and an environment reduced to what pip needs.
-        kept = {name: value for name, value in os.environ.items() if name in KEPT_VARIABLES or name.startswith('PIP_')}
-        return {
-            'user': self.uid,
-            'group': self.gid,
-            'extra_groups': os.getgrouplist(self.name, self.gid),
-            'env': {**kept, 'HOME': self.home, 'USER': self.name, 'LOGNAME': self.name},
-            'cwd': '/',  # root's working folder may be closed to the Agent's user
-        }
-
-
-KEPT_VARIABLES = frozenset(
-    {'PATH', 'LANG', 'LC_ALL', 'TZ', 'http_proxy', 'https_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY'}
-)
 
 
 def _check_imports(python, modules, pip, agent_user):

@@ -103,12 +103,12 @@ def _as_user():
     return [f'--user={pwd.getpwuid(os.getuid()).pw_name}'] if os.getuid() == 0 else []
 
 
-def _start(server, mariadbd, performance_schema):
+def _start(server, mariadbd, performance_schema, settings_file):
     log = server.datadir.parent / 'error.log'
     server.process = subprocess.Popen(
         [
             mariadbd,
-            '--no-defaults',
+            f'--defaults-file={settings_file}' if settings_file else '--no-defaults',
             f'--datadir={server.datadir}',
             f'--socket={server.socket}',
             f'--port={server.port}',
@@ -116,7 +116,7 @@ def _start(server, mariadbd, performance_schema):
             f'--pid-file={server.datadir.parent / "mariadb.pid"}',
             f'--log-error={log}',
             '--innodb-buffer-pool-size=16M',
-            f'--performance-schema={"ON" if performance_schema else "OFF"}',
+            *([] if settings_file else [f'--performance-schema={"ON" if performance_schema else "OFF"}']),
             *_as_user(),
         ],
         stdin=subprocess.DEVNULL,
@@ -136,11 +136,12 @@ def _start(server, mariadbd, performance_schema):
 
 
 @contextlib.contextmanager
-def started(top, performance_schema=True):
+def started(top, performance_schema=True, settings_file=None):
     """A server installed and running under the folder TOP, stopped on exit.
 
     performance_schema is ON, as the Vagrant VM sets it for the Agent's extra_performance_metrics (MariaDB's
-    default is OFF, which one test needs: it starts its own server).
+    default is OFF, which one test needs: it starts its own server). With SETTINGS_FILE, the server reads its
+    settings from that file (as from /etc/mysql) and performance_schema is left to it.
     """
     mariadbd, install_db = binary('mariadbd'), binary('mariadb-install-db')
     server = MariaDB(
@@ -159,7 +160,7 @@ def started(top, performance_schema=True):
     )
     if installed.returncode != 0:
         pytest.fail(f'mariadb-install-db failed:\n{installed.stdout}{installed.stderr}')
-    _start(server, mariadbd, performance_schema)
+    _start(server, mariadbd, performance_schema, settings_file)
     try:
         with (
             pymysql.connect(unix_socket=server.socket, user='root', password='', autocommit=True) as connection,
