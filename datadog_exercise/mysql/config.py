@@ -8,11 +8,13 @@ from ..agent_files import AgentFolder, Owner, UnsafePath
 from . import MysqlError
 
 DEFAULT_CONFD = '/etc/datadog-agent/conf.d'
+RELATIVE_PATH = 'mysql.d/conf.yaml'
 AGENT_GROUP = 'dd-agent'
 MODE = 0o640  # it holds a password: the Agent's group reads it, nobody else
 
 
-RELATIVE_PATH = 'mysql.d/conf.yaml'
+class UnsafeConfig(MysqlError):
+    """The config's name is a link or not a regular file: never read or written, even with --force."""
 
 
 def config_path(confd):
@@ -71,7 +73,7 @@ def read(confd):
             return None
         document = yaml.safe_load(content.decode())
     except UnsafePath as error:
-        raise MysqlError(str(error)) from None
+        raise UnsafeConfig(str(error)) from None
     except (UnicodeDecodeError, yaml.YAMLError) as error:
         raise MysqlError(f'cannot read {path}: {error}; fix it, or pass --force to setup to rewrite it') from None
     instances = document.get('instances') if isinstance(document, dict) else None
@@ -121,4 +123,4 @@ def write(confd, text, group):
     try:
         AgentFolder(confd).write(RELATIVE_PATH, text.encode(), MODE, owner)
     except UnsafePath as error:
-        raise MysqlError(str(error)) from None
+        raise UnsafeConfig(str(error)) from None

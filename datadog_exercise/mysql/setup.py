@@ -97,6 +97,8 @@ def choose_password(from_environment, confd, keep_config):
         check_agent_password(from_environment, 'DATADOG_MYSQL_PASSWORD')
     try:
         written = config.read(confd)
+    except config.UnsafeConfig:
+        raise  # a link is refused before anything changes, --force or not
     except MysqlError:
         if keep_config:
             raise

@@ -384,3 +384,20 @@ def another_group_this_process_may_use():
     if not others:
         pytest.skip('this process may use no group other than its own')
     return grp.getgrgid(others[0])
+
+
+@pytest.mark.parametrize('force', [False, True], ids=['kept', 'force'])
+def test_a_link_at_the_config_is_refused_before_any_change(command, mariadb, tmp_path, force):
+    # conf.d belongs to the Agent's user, who may put a link there: setup must neither follow nor replace it.
+    target = tmp_path / 'root-only.yaml'
+    target.write_text('instances:\n  - username: datadog\n    password: from-the-link\n')
+    command.config.parent.mkdir()
+    command.config.symlink_to(target)
+    state = mariadb.snapshot()
+
+    result = command.setup(*(['--force'] if force else []), agent_password=AGENT_PASSWORD)
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f'Error: {command.config} is a symbolic link: ')
+    assert mariadb.snapshot() == state
+    assert target.read_text() == 'instances:\n  - username: datadog\n    password: from-the-link\n'
