@@ -62,8 +62,9 @@ def layout():
         shutil.rmtree(top)
 
 
-def snapshot(folder):
-    """Everything about every entry under FOLDER that a followed link could change."""
+def snapshot(folder, link_counts=True):
+    """Everything about every entry under FOLDER that a followed link could change (and the link counts, which
+    change, rightly, when a planted hard link is replaced)."""
     entries = {}
     for path in sorted([folder, *folder.rglob('*')]):
         found = path.lstat()
@@ -73,7 +74,7 @@ def snapshot(folder):
             stat.S_IMODE(found.st_mode),
             found.st_uid,
             found.st_gid,
-            found.st_nlink,
+            found.st_nlink if link_counts else None,
             found.st_mtime_ns,
             content,
         )
@@ -412,7 +413,7 @@ def plant(path, kind, protected):
         os.link(protected / 'shadow', path)
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(plants=st.fixed_dictionaries({slot: st.sampled_from(PLANTS) for slot in SLOTS}))
 def test_any_planted_layout_leaves_everything_outside_the_agent_folder_as_it_was(layout, plants):
     agent, protected = layout
@@ -425,7 +426,7 @@ def test_any_planted_layout_leaves_everything_outside_the_agent_folder_as_it_was
         path = agent / slot
         if path.parent.is_dir() and not path.parent.is_symlink():
             plant(path, plants[slot], protected)
-    before = snapshot(protected)
+    before = snapshot(protected, link_counts=False)
     owner = UNPRIVILEGED if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
 
     for steps in (
@@ -436,4 +437,4 @@ def test_any_planted_layout_leaves_everything_outside_the_agent_folder_as_it_was
             for step in steps():
                 step.run(False, lambda text: None)
 
-    assert snapshot(protected) == before
+    assert snapshot(protected, link_counts=False) == before
