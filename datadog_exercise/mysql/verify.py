@@ -42,7 +42,7 @@ class Result:
 def run_verify(request, echo):
     """Print the pass/fail table; the exit status is 1 when any check failed."""
     login = _login(request)
-    check = f'log in as {login.username!r}'
+    logged_in = f'log in as {login.username!r}'
     try:
         connection = connect(
             login.endpoint,
@@ -53,12 +53,12 @@ def run_verify(request, echo):
             request.timeout,
         )
     except MysqlError as error:
-        echo(render_table([Result(check, False, str(error))]))
+        echo(render_table([Result(logged_in, False, str(error))]))
         echo('Cannot log in, so the other checks did not run.')
         return 1
     with connection, connection.cursor() as cursor:
         server = sql.Server.from_version(query(cursor, sql.VERSION)[0][0])
-        results = [Result(check, True, f'{login.endpoint}, {server}')]
+        results = [Result(logged_in, True, f'{login.endpoint}, {server}')]
         results += [_run(name, check, cursor, server, login) for name, check in CHECKS]
     echo(render_table(results))
     failed = [result for result in results if not result.passed]
