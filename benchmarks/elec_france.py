@@ -7,7 +7,10 @@ Every figure is measured in this run and given as a ratio to a baseline measured
   (goal: at most 1.3x), and the same for a plain ElementTree "last value of each series" parser;
 - peak memory of each, in a fresh interpreter;
 - a check run served from the cache (goal: under 1 ms), against the same run that fetches;
-- requests per hour under the fetch policy on a simulated clock, against a check fetching every run.
+- requests per hour under the fetch policy on a simulated clock, against a check fetching every run;
+- one check run against each hostile server of tests/test_elec_france_hostile_http.py and a few answers
+  made to cost memory, each in a fresh interpreter: its peak memory (VmHWM) against a normal run's, and
+  its wall-clock time against `timeout` (issue 10: the memory ceiling and the timeout + 1 s per fetch).
 """
 
 import json
@@ -175,6 +178,44 @@ def requests_per_hour():
     return counts
 
 
+HOSTILE_TIMEOUT = 2
+
+
+def hostile_runs():
+    """(name, peak KiB, KiB after imports, seconds, fetches) of one check run per server, each in a fresh process."""
+    from test_elec_france_hostile_http import CASES, NOW, redirect_carrying_a_gzip_bomb
+
+    from datadog_exercise.elec_france.check import MAX_BYTES
+
+    from feedserver import Answer, FeedServer, ScriptedServer
+    from fixtures.build import costliest_answers
+    from support import run_check_in_a_fresh_interpreter
+
+    fixtures = ROOT / 'tests' / 'fixtures'
+    runs = []
+
+    def run(name, eco2mix_url, odre_url, source, fetches):
+        instance = {'eco2mix_url': eco2mix_url, 'odre_url': odre_url, 'source': source, 'timeout': HOSTILE_TIMEOUT}
+        result = run_check_in_a_fresh_interpreter(instance, NOW)
+        runs.append((name, result['peak_kib'], result['imports_kib'], result['seconds'], fetches))
+
+    with FeedServer() as server:
+        server.serve('mix', Answer((fixtures / 'eco2mix_mix_2023-09-21_22.xml').read_bytes()))
+        server.serve('co2', Answer((fixtures / 'eco2mix_co2_2023-09-21_22.xml').read_bytes()))
+        server.serve('odre', Answer((fixtures / 'odre_records_2023-09-22.json').read_bytes()))
+        run('normal run (mix and co2)', server.eco2mix_url, server.odre_url, 'eco2mix', 2)
+        for name, (feed, body) in costliest_answers(MAX_BYTES).items():
+            with FeedServer() as largest:
+                largest.serve(feed, Answer(body))
+                run(name, largest.eco2mix_url, largest.odre_url, 'odre' if feed == 'odre' else 'eco2mix', 1)
+    for name, (script, _) in CASES.items():
+        with ScriptedServer(script) as server:
+            run(name, server.eco2mix_url, server.odre_url, 'eco2mix', 1)
+    with ScriptedServer(redirect_carrying_a_gzip_bomb) as eco2mix, ScriptedServer(CASES['gzip bomb'][0]) as odre:
+        run('both feeds: gzip bombs', eco2mix.eco2mix_url, odre.odre_url, 'auto', 2)
+    return runs
+
+
 def main():
     import tempfile
 
@@ -203,6 +244,26 @@ def main():
         f'fetch policy (steady state), {naive:.0f} fetching both feeds on every run ({naive / policy:.0f}x)'
     )
     print(json.dumps({'cached_run_ms': round(cached * 1000, 3), 'requests_per_hour': counts}))
+
+    runs = hostile_runs()
+    normal = runs[0]
+    print(
+        f'\none check run per server, each in a fresh interpreter, timeout {HOSTILE_TIMEOUT} s '
+        f'(peak = VmHWM; growth = over the imports):'
+    )
+    for name, peak, imports, seconds, fetches in runs:
+        print(
+            f'  {name:40} peak {peak / 1024:6.1f} MiB ({peak / normal[1]:4.2f}x)  '
+            f'growth {(peak - imports) / 1024:6.1f} MiB  {seconds:5.2f} s '
+            f'({fetches} fetch(es), bound {fetches * (HOSTILE_TIMEOUT + 1)} s)'
+        )
+    worst = max(runs, key=lambda run: run[1])
+    longest = max(runs[1:], key=lambda run: run[3] / run[4])
+    print(
+        f'worst peak: {worst[0]}, {worst[1] / 1024:.1f} MiB against {normal[1] / 1024:.1f} MiB for a normal run '
+        f'({worst[1] / normal[1]:.2f}x); longest: {longest[0]}, {longest[3]:.2f} s for {longest[4]} fetch(es) '
+        f'of timeout {HOSTILE_TIMEOUT} s'
+    )
 
 
 if __name__ == '__main__':

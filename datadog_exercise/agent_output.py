@@ -9,7 +9,8 @@ Formats as the Agent defines them (DataDog/datadog-agent):
   `<name> (<version>)` over dashes, then per instance `Instance ID: <id> [OK|WARNING|ERROR]` (the `status`
   helper of comp/core/status/render_helpers.go: ERROR when the run raised, WARNING when it warned), and
   `Error: <message>` after a failed run; then the sections `Loading Errors`, `Check Initialization Errors`,
-  `Config Errors` and `Error initializing Python`, each naming the checks they are about.
+  `Config Errors` and `Error initializing Python`, each naming the checks they are about, their errors
+  followed by unindented tracebacks.
 - `datadog-agent status --json` nests the trace-agent's expvar under `apmStats` (comp/trace/status/impl/status.go),
   or `{"port": ..., "error": ...}` when the trace-agent did not answer. Its `receiver` list holds the previous
   minute's receiver stats, one entry per language and tracer, Tags and Stats flattened (pkg/trace/info/info.go
@@ -81,7 +82,9 @@ def check_report(name, output, exit_status):
         if title == 'Running Checks':
             instances += _instances(name, body)
         elif title in ERROR_SECTIONS:
-            problems += [f'{title}: {_short(text)}' for check, text in _entries(body) if check == name]
+            # Check Initialization Errors name a check `<module> (<wheel version>)` (pkg/collector/python/loader.go
+            # addExpvarConfigureError), the other sections by its name alone.
+            problems += [f'{title}: {_short(text)}' for check, text in _entries(body) if check.split(' (')[0] == name]
         elif title == PYTHON_INIT_SECTION:
             problems += [f'{title}: {_short(line.strip()[2:])}' for line in body if line.strip().startswith('- ')]
     problems += [f'[ERROR] {run.instance_id}: {run.error}' for run in instances if run.status == 'ERROR']
@@ -169,17 +172,26 @@ def _top_level_problem(name, line, rest):
     if could_not_load := _COULD_NOT_LOAD.match(line):
         if could_not_load.group(1) != name:
             return []
-        reasons = []
-        for following in rest:
-            if not (loader := _LOADER_LINE.match(following)):
-                break
-            reasons.append(loader.group(1))
-        return [f'could not load {name}: {_short("; ".join(reasons) or "no reason given")}']
+        return [f'could not load {name}: {"; ".join(_loader_reasons(rest)) or "no reason given"}']
     if invalid := _INVALID_CONFIG.match(line):
         return [f'invalid config for {name}: {_short(invalid.group(2))}'] if invalid.group(1) == name else []
     if command_error := _COMMAND_ERROR.match(line):
         return [f'datadog-agent check: {_short(command_error.group(1))}']
     return []
+
+
+def _loader_reasons(lines):
+    """Each `* <loader>: <error>` line after `could not load`, with the last line of the traceback that may follow
+    it (the exception), up to a blank line."""
+    reasons = []
+    for line in lines:
+        if loader := _LOADER_LINE.match(line):
+            reasons.append([loader.group(1)])
+        elif reasons and line.strip() and not _COMMAND_LINE.match(line):
+            reasons[-1].append(line.strip())
+        else:
+            break
+    return [_short(first) + (f' ... {_short(more[-1])}' if more else '') for first, *more in reasons]
 
 
 def trace_receipts(status_json):

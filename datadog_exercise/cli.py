@@ -71,6 +71,13 @@ def main():
 )
 @click.option('--hostname', envvar='DD_HOSTNAME', help='Host name reported with the series.')
 @click.option(
+    '--discovery-min-instances',
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help='Number of configurations (files) of the check to run, in conf.d order, as the Agent counts them.',
+)
+@click.option(
     '--replay',
     'replay_files',
     multiple=True,
@@ -91,6 +98,7 @@ def check(
     log_level,
     run_path,
     hostname,
+    discovery_min_instances,
     replay_files,
 ):
     """Run check NAME once and print what `datadog-agent check NAME` would print."""
@@ -109,6 +117,7 @@ def check(
         log_level=log_level,
         run_path=run_path,
         hostname=hostname,
+        discovery_min_instances=discovery_min_instances,
     )
     if not replay_files:
         raise SystemExit(run_check_command(options))

@@ -4,7 +4,9 @@
 #   DD_API_KEY=... DD_APP_KEY=... [DD_SITE=datadoghq.eu] scripts/create-timeboard.sh HOST
 #
 # HOST is the host my_metric comes from (`datadog-agent hostname` prints it). Each run creates one more
-# dashboard: `datadog-exercise apply` is the idempotent way, and it finds this one by its title.
+# dashboard: `datadog-exercise apply` is the idempotent way. The body is apply's own, identity included
+# (datadog-exercise:id:exercise_timeboard in the description), so apply then manages this dashboard; after
+# two runs it stops and asks to delete one of the two.
 # DD_API_URL, when set, replaces https://api.$DD_SITE (the tests point it at a local stand-in).
 set -euo pipefail
 
@@ -27,7 +29,7 @@ body=$(
   cat <<'JSON'
 {
   "title": "Datadog exercise: my_metric and MySQL",
-  "description": "The Datadog hands-on exercise: my_metric and MySQL. Managed by `datadog-exercise apply`: changes made in the UI are overwritten by the next apply.",
+  "description": "The Datadog hands-on exercise: my_metric and MySQL. Managed by `datadog-exercise apply` (datadog-exercise:id:exercise_timeboard). Changes made in the UI are overwritten by the next apply.",
   "layout_type": "ordered",
   "widgets": [
     {"definition": {"type": "timeseries", "title": "my_metric on __HOST__", "requests": [{

@@ -1,6 +1,9 @@
 """Helpers shared by the tests (conftest.py only holds fixtures: a nested conftest would shadow its names)."""
 
+import contextlib
+import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -27,6 +30,61 @@ def write_check(agent_dir, name, source, config):
     folder = agent_dir / 'conf.d' / f'{name}.d'
     folder.mkdir(parents=True, exist_ok=True)
     (folder / 'conf.yaml').write_text(config)
+
+
+def run_check(agent_dir, name, *args, env=None):
+    """`datadog-exercise check NAME` on a temporary Agent layout's checks.d and conf.d, its own run path."""
+    folders = ('--checksd', agent_dir / 'checks.d', '--confd', agent_dir / 'conf.d')
+    return run_cli('check', name, *folders, '--run-path', agent_dir / 'run', *args, env=env)
+
+
+@contextlib.contextmanager
+def no_hang(seconds):
+    """Fail with TimeoutError if the block runs longer than `seconds` (SIGALRM reaches a pure-Python loop),
+    instead of hanging the suite: a loop whose bound comes from a feed can run for days."""
+
+    def interrupt(*_):
+        raise TimeoutError(f'still running after {seconds} s')
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+FRESH_RUN = """
+import json, resource, sys, time
+resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))  # a MemoryError here, not the host's OOM killer
+def peak_kib():
+    return int(open('/proc/self/status').read().split('VmHWM:')[1].split()[0])
+from datadog_exercise.elec_france.check import ElecFranceCheck
+check = ElecFranceCheck('elec_france', {}, [json.loads(sys.argv[1])])
+check.check_id = 'elec_france:fresh'
+check.clock = lambda: float(sys.argv[2])
+before = peak_kib()
+started = time.monotonic()
+error = check.run()
+seconds = time.monotonic() - started
+print(json.dumps({'seconds': seconds, 'peak_kib': peak_kib(), 'imports_kib': before, 'error': error}))
+"""
+
+
+def run_check_in_a_fresh_interpreter(instance, now, timeout=120):
+    """One run of elec_france in a new interpreter: {'seconds', 'peak_kib' (VmHWM, this process only),
+    'imports_kib' (the peak before the run), 'error'}."""
+    result = subprocess.run(
+        [sys.executable, '-c', FRESH_RUN, json.dumps(instance), str(now)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPOSITORY,
+    )
+    if result.returncode:
+        raise RuntimeError(f'the check run failed: {result.stderr[-2000:]}')
+    return json.loads(result.stdout)
 
 
 def embedded_pip(tmp_path):

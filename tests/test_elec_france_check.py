@@ -100,6 +100,8 @@ def test_submits_the_latest_quarter_hour_with_exact_values_and_tags(make_check, 
 
 
 def test_asks_for_yesterday_and_today_in_paris_time(make_check, dd_run_check, server):
+    server.serve('mix', fixture('eco2mix_mix_2023-09-21_22_after_midnight.xml'))  # what RTE has at that time
+
     dd_run_check(make_check(now=datetime(2023, 9, 21, 22, 30, tzinfo=UTC).timestamp()))  # 00:30 Paris on the 22nd
 
     assert [(r.path, r.params) for r in server.requests] == [
@@ -118,7 +120,7 @@ def only_health(aggregator, status, message):
     'answer, message',
     [
         (Answer(b'oops', 500), 'answered HTTP 500 Internal Server Error'),
-        (Answer(b'slow down', 429, {'Retry-After': '120'}), 'answered HTTP 429 Too Many Requests (retry after 120 s)'),
+        (Answer(b'slow down', 429, {'Retry-After': '120'}), 'answered HTTP 429 Too Many Requests (Retry-After: 120 s)'),
         (Answer(b'', 503), 'answered HTTP 503 Service Unavailable'),
         (
             Answer((FIXTURES / 'rte_maintenance.html').read_bytes()),
@@ -159,7 +161,7 @@ def test_a_failing_feed_is_critical_with_the_reason_and_submits_nothing(
     assert sample.message.startswith('eco2mix: ')
     assert message in sample.message
     assert aggregator.metric_names == []
-    assert check.get_warnings() == ['no electricity data yet: nothing has been received from RTE']
+    assert check.get_warnings() == ['no electricity data yet: nothing usable has been received from RTE']
 
 
 def test_a_refused_connection_is_critical_with_the_reason(make_check, dd_run_check, aggregator):
@@ -249,7 +251,7 @@ def test_clock_document_judges_age_against_the_documents_own_time(make_check, dd
     assert_current_production(aggregator, 'eco2mix')
 
 
-def test_each_unknown_series_is_one_warning_and_the_rest_is_reported(make_check, dd_run_check, aggregator, server):
+def test_unknown_series_are_named_in_one_warning_and_the_rest_is_reported(make_check, dd_run_check, aggregator, server):
     server.serve('mix', fixture('eco2mix_mix_2023-09-21_22_unknown_series.xml'))
     check = make_check()
 
@@ -257,8 +259,7 @@ def test_each_unknown_series_is_one_warning_and_the_rest_is_reported(make_check,
 
     assert_current_production(aggregator, 'eco2mix')
     assert check.get_warnings() == [
-        "éCO2mix type=mix: unknown series 'Batterie_Injection' ignored",
-        "éCO2mix type=mix: unknown series 'Batterie_Soutirage' ignored",
+        "éCO2mix type=mix: 2 row(s) of unknown series ignored: 'Batterie_Injection', 'Batterie_Soutirage'"
     ]
 
 
@@ -301,9 +302,15 @@ def test_a_failing_co2_feed_is_a_warning_not_an_outage(make_check, dd_run_check,
     [
         ({'source': 'rte'}, "`source` must be one of auto, eco2mix, odre, got 'rte'"),
         ({'co2': 'yes'}, "`co2` must be true or false, got 'yes'"),
-        ({'max_data_age': '2h'}, "`max_data_age` must be a whole number of seconds greater than 0, got '2h'"),
-        ({'max_data_age': 0}, '`max_data_age` must be a whole number of seconds greater than 0, got 0'),
-        ({'timeout': -1}, '`timeout` must be a number of seconds greater than 0, got -1'),
+        (
+            {'max_data_age': '2h'},
+            "`max_data_age` must be a whole number of seconds greater than 0 and at most 604800, got '2h'",
+        ),
+        (
+            {'max_data_age': 0},
+            '`max_data_age` must be a whole number of seconds greater than 0 and at most 604800, got 0',
+        ),
+        ({'timeout': -1}, '`timeout` must be a number of seconds greater than 0 and at most 60, got -1'),
         ({'eco2mix_url': 'ftp://rte'}, "`eco2mix_url` must be an http(s) URL, got 'ftp://rte'"),
         ({'odre_url': None}, '`odre_url` must be an http(s) URL, got None'),
         ({'tags': 'team:energy'}, "`tags` must be a list of strings, got 'team:energy'"),

@@ -4,8 +4,9 @@
 import pytest
 import yaml
 
-from datadog_exercise.runner.checkid import check_id, yaml_v2
+from datadog_exercise.runner.checkid import check_id
 from datadog_exercise.runner.gofmt import go_duration, go_fixed, go_float, go_json, go_json_float
+from datadog_exercise.runner.yamlv2 import marshal
 
 
 @pytest.mark.parametrize(
@@ -135,6 +136,6 @@ def test_instance_ids_are_the_agents(name, config, expected):
     assert ids == expected
 
 
-def test_yaml_v2_sorts_keys_naturally_and_does_not_indent_sequences():
+def test_yaml_v2_marshal_sorts_keys_naturally_and_does_not_indent_sequences():
     instance = {'n10': 1, 'n2': 2, 'tags': ['a', 'b'], 'Z': 'yes'}
-    assert yaml_v2(instance) == b'Z: "yes"\nn2: 2\nn10: 1\ntags:\n- a\n- b\n'
+    assert marshal(instance) == b'Z: "yes"\nn2: 2\nn10: 1\ntags:\n- a\n- b\n'

@@ -9,7 +9,7 @@ import json
 import re
 import textwrap
 
-from support import run_cli, write_check
+from support import run_check, run_cli, write_check
 
 LAYOUT_CHECK = textwrap.dedent(
     """
@@ -65,8 +65,8 @@ EXPECTED_LAYOUT = """\
       ]
     ],
     "tags": [
-      "b:2",
       "a:1",
+      "b:2",
       "team:sre"
     ],
     "host": "runner-host",
@@ -161,7 +161,7 @@ EXPECTED_LAYOUT = """\
     layout (2.3.4)
     --------------
       Instance ID: layout:3db6667a1fa9ff05 [WARNING]
-      Configuration Source: file:{confd}/layout.d/conf.yaml
+      Configuration Source: file:{confd}/layout.d/conf.yaml[0]
       Total Runs: 1
       Metric Samples: Last Run: 6, Total: 6
       Events: Last Run: 0, Total: 0
@@ -177,17 +177,12 @@ EXPECTED_LAYOUT = """\
   ========
     config.hash: layout:3db6667a1fa9ff05
     config.provider: file
+    config.source: {confd}/layout.d/conf.yaml[0]
 Check has run only once, if some metrics are missing you can try again with --check-rate to see any other metric \
 if available.
 This check type has 1 instances. If you're looking for a different check instance, try filtering on a specific one \
 using the --instance-filter flag or set --discovery-min-instances to a higher value
 """
-
-
-def run_check(agent_layout, name, *args):
-    """`datadog-exercise check NAME` on the temporary Agent layout's checks.d and conf.d."""
-    folders = ('--checksd', agent_layout / 'checks.d', '--confd', agent_layout / 'conf.d')
-    return run_cli('check', name, *folders, '--run-path', agent_layout / 'run', *args)
 
 
 def run_layout(agent_layout, *args):
@@ -284,25 +279,6 @@ def test_random_number_bad_config_is_an_error_run_naming_the_key(agent_layout):
         in result.stdout
     )
     assert '=== Series ===' not in result.stdout
-
-
-def test_unknown_check_is_refused_like_the_agent(agent_layout):
-    result = run_check(agent_layout, 'nosuchcheck')
-
-    assert result.returncode == 255
-    assert result.stdout == ''
-    assert result.stderr.endswith('Error: no valid check found\n')
-    assert 'no configuration for nosuchcheck' in result.stderr
-
-
-def test_a_check_named_like_a_standard_module_is_shadowed_as_in_the_agent(agent_layout):
-    write_check(agent_layout, 'random', LAYOUT_CHECK, 'instances:\n  - {}\n')
-
-    result = run_check(agent_layout, 'random')
-
-    assert result.returncode == 255
-    assert 'unable to find a check class in the module random' in result.stderr
-    assert 'a module of that name shadows the check' in result.stderr
 
 
 def test_the_leaf_agentcheck_subclass_is_the_check(agent_layout):

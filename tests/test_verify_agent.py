@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from datadog_exercise.agent_output import AgentOutputError, Instance, check_report, trace_receipts
 
-from support import run_cli, stand_in_agent, write_check
+from support import run_check, run_cli, stand_in_agent, write_check
 
 WARNING_CHECK = textwrap.dedent(
     """
@@ -55,12 +55,9 @@ def agent_layout(tmp_path):
     return tmp_path
 
 
-def runner(agent_layout, name, *args):
+def runner(agent_layout, name):
     """`datadog-exercise check NAME` on the temporary layout: the runner prints what the Agent prints."""
-    result = run_cli(
-        'check', name, '--checksd', agent_layout / 'checks.d', '--confd', agent_layout / 'conf.d',
-        '--run-path', agent_layout / 'run', *args,
-    )  # fmt: skip
+    result = run_check(agent_layout, name)
     return check_report(name, result.stdout + result.stderr, result.returncode), result
 
 
@@ -125,8 +122,10 @@ def test_a_check_that_cannot_be_imported_fails_naming_the_loader_error(agent_lay
 
     assert result.returncode == 255
     assert report.instances == ()
-    assert report.problems[0].startswith('could not load broken: Python Check Loader: ')
-    assert "No module named 'no_such_module_anywhere'" in report.problems[0]
+    # Each loader's error, and the exception at the end of the traceback under it.
+    assert report.problems[0].startswith('could not load broken: ')
+    assert 'Python Check Loader: ' in report.problems[0]
+    assert report.problems[0].endswith("ModuleNotFoundError: No module named 'no_such_module_anywhere'")
     assert 'datadog-agent check: no valid check found' in report.problems
     assert 'broken is not under Running Checks: the Agent did not run it' in report.problems
 
@@ -138,6 +137,35 @@ def test_a_check_whose_constructor_fails_fails_naming_the_error(agent_layout):
 
     assert not report.passed
     assert '`url` is required' in report.problems[0]
+
+
+HALFWAY_CHECK = textwrap.dedent(
+    """
+    from datadog_checks.base import AgentCheck
+
+    class HalfwayCheck(AgentCheck):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            if self.instance.get('broken'):
+                raise ValueError('`url` is required')
+
+        def check(self, instance):
+            self.gauge('halfway.ok', 1)
+    """
+)
+
+
+def test_an_instance_that_cannot_be_configured_fails_the_check_though_another_ran(agent_layout):
+    write_check(agent_layout, 'halfway', HALFWAY_CHECK, 'init_config:\ninstances:\n  - {}\n  - {broken: true}\n')
+
+    report, result = runner(agent_layout, 'halfway')
+
+    assert 'Check Initialization Errors' in result.stdout and 'Loading Errors' in result.stdout
+    assert [instance.status for instance in report.instances] == ['OK']
+    assert not report.passed
+    sections = [problem.split(':')[0] for problem in report.problems]
+    assert sections == ['Check Initialization Errors', 'Loading Errors']
+    assert all(problem.endswith('ValueError: `url` is required') for problem in report.problems)
 
 
 def test_a_check_without_configuration_fails_as_not_run(agent_layout):
@@ -179,8 +207,8 @@ COLLECTOR_WITH_ERROR_SECTIONS = """\
   ===========================
 
     
-      mysql
-      -----
+      mysql (15.3.0)
+      --------------
 
       instance 1:
 
@@ -426,8 +454,11 @@ def test_verify_agent_fails_naming_each_check_that_did_not_run_cleanly(agent_lay
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert lines[0].startswith('FAIL  random_number: [ERROR] random_number:')
-    assert lines[1].startswith('FAIL  broken: could not load broken: Python Check Loader: ')
-    assert lines[2].startswith('FAIL  mysql: could not load mysql:')
+    assert lines[1].startswith('FAIL  broken: could not load broken: ') and 'Python Check Loader: ' in lines[1]
+    assert lines[2] == (  # no configuration: the Agent prints only cobra's error
+        'FAIL  mysql: datadog-agent check: no valid check found; mysql is not under Running Checks: '
+        'the Agent did not run it'
+    )
     assert lines[-1] == '3 of 4 failed under the Agent: random_number, broken, mysql.'
 
 

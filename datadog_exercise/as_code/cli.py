@@ -43,36 +43,44 @@ def current_time():
     show_default=True,
     help='IANA time zone of the quiet hours (19:00-09:00 and weekends), such as Europe/Paris.',
 )
-def apply(only, dry_run, host, notify, timezone):
-    """Create or update the dashboards, monitors and downtimes in Datadog (found again by title or name).
+@click.option(
+    '--max-data-age',
+    type=click.IntRange(min=1),
+    help="The elec_france check's max_data_age, in seconds, where the freshness monitor warns (it alerts at "
+    "three times that). Default: the shipped conf.d/elec_france.d/conf.yaml's; give yours if you changed it.",
+)
+def apply(only, dry_run, host, notify, timezone, max_data_age):
+    """Create what is missing in Datadog, update what differs, and say so for each object.
 
-    Reads DD_API_KEY, DD_APP_KEY and DD_SITE (default datadoghq.com). DD_API_URL, when set, replaces
-    https://api.<site> (a local stand-in, a proxy).
+    Objects are found again by the identity apply writes into them (a tag, or a line of their description
+    or message), whatever their titles. Reads DD_API_KEY, DD_APP_KEY and DD_SITE (default datadoghq.com).
+    DD_API_URL, when set, replaces https://api.<site> (a local stand-in, a proxy).
     """
     kinds = only or KINDS
     check_options(kinds, host, notify, timezone)
     with client_errors():
         from . import catalog
 
-        objects = catalog.build(kinds, host, notify, timezone, current_time())
+        now = current_time()
+        objects = catalog.build(kinds, host, notify, timezone, now, max_data_age)
         if dry_run:
             click.echo(json.dumps(dry_run_document(objects), indent=2))
             return
         from . import sync
 
         with open_datadog() as datadog:
-            sync.apply(datadog, objects, click.echo)
+            sync.apply(datadog, objects, now, click.echo)
 
 
 @click.command()
 @only_option
 def destroy(only):
-    """Delete what apply manages (found by title or name), and nothing else."""
+    """Delete what apply made (the objects carrying its identity), and nothing else."""
     with client_errors():
-        from . import catalog, sync
+        from . import sync
 
         with open_datadog() as datadog:
-            sync.destroy(datadog, catalog.targets(only or KINDS), click.echo)
+            sync.destroy(datadog, only or KINDS, click.echo)
 
 
 def check_options(kinds, host, notify, timezone):
@@ -111,11 +119,9 @@ def check_options(kinds, host, notify, timezone):
 
 def dry_run_document(objects):
     """`{kind: [request body, ...]}`: each body exactly as the client would send it to create the object."""
-    from .wire import wire_body
-
     document = {kind: [] for kind in KINDS}
     for managed in objects:
-        document[managed.kind].append(wire_body(managed.body, managed.what))
+        document[managed.kind].append(managed.wire)
     return document
 
 

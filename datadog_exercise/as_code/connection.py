@@ -4,6 +4,7 @@ The keys are only ever put into request headers: they are kept out of reprs, mes
 """
 
 import os
+import re
 from dataclasses import dataclass, field
 
 from .errors import AsCodeError
@@ -19,6 +20,9 @@ SITES = {
     'ddog-gov.com': 'https://app.ddog-gov.com',
 }
 DEFAULT_SITE = 'datadoghq.com'
+
+# The user name and password part of a URL (`https://user:password@host`), with or without a scheme.
+USERINFO = re.compile(r'^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)?[^/?#]*@')
 
 
 class SettingsError(AsCodeError):
@@ -37,13 +41,25 @@ class Connection:
         return SITES[self.site]
 
 
+def without_userinfo(url):
+    """`url` as messages may show it: never with a user name or password."""
+    return USERINFO.sub(lambda match: match['scheme'] or '', url, count=1)
+
+
 def from_environment(environ=os.environ):
     site = environ.get('DD_SITE', '').strip() or DEFAULT_SITE
     if site not in SITES:
         raise SettingsError(f'DD_SITE={site} is not a Datadog site: set it to one of {", ".join(SITES)}.')
     api_url = environ.get('DD_API_URL', '').strip().rstrip('/') or f'https://api.{site}'
     if not api_url.startswith(('https://', 'http://')):
-        raise SettingsError(f'DD_API_URL={api_url} is not an http(s) URL: unset it to use https://api.{site}.')
+        raise SettingsError(
+            f'DD_API_URL={without_userinfo(api_url)} is not an http(s) URL: unset it to use https://api.{site}.'
+        )
+    if without_userinfo(api_url) != api_url:
+        raise SettingsError(
+            f'DD_API_URL={without_userinfo(api_url)} carries a user name or password: remove them; '
+            'the keys go in DD_API_KEY and DD_APP_KEY.'
+        )
     api_key = environ.get('DD_API_KEY', '').strip()
     if not api_key:
         raise SettingsError(

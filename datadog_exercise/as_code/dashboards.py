@@ -1,26 +1,22 @@
 """The dashboards: the exercise's timeboard and the two France electricity dashboards.
 
-Found again by title, so a title is the dashboard's identity: renaming one here makes `apply` create
-a new dashboard and leave the old one behind (remove it with `destroy` first).
+Each is found again by the identity its description carries (see ownership.py), whatever its title:
+retitling one here, or in the UI, updates it in place. A new dashboard is one more builder with its own
+key, added to `dashboards()`.
 """
 
 from datadog_api_client.v1.model.dashboard import Dashboard
 from datadog_api_client.v1.model.dashboard_layout_type import DashboardLayoutType
 
 from ..eco2mix.labels import FUELS
-from .monitors import STALE
+from . import ownership
 from .widgets import AREA, BARS, formula, metric, query_value, timeseries, timeseries_of, toplist
 
 EXERCISE_TIMEBOARD = 'Datadog exercise: my_metric and MySQL'
 ELECTRICITY_OVERVIEW = 'France electricity: overview'
 PRODUCTION_DETAIL = 'France electricity: production detail'
-TITLES = (EXERCISE_TIMEBOARD, ELECTRICITY_OVERVIEW, PRODUCTION_DETAIL)
 
-MANAGED = 'Managed by `datadog-exercise apply`: changes made in the UI are overwritten by the next apply.'
-
-# Seconds. The feed publishes a quarter-hour about 20 minutes after it ends: a healthy age stays under
-# an hour. Red from the age at which the freshness monitor warns.
-HEALTHY_DATA_AGE = 3600
+OVERWRITTEN = 'Changes made in the UI are overwritten by the next apply.'
 
 
 def exercise_timeboard(host):
@@ -36,14 +32,16 @@ def exercise_timeboard(host):
         ),
         timeseries_of('my_metric summed per hour', 'sum:my_metric{*}.rollup(sum, 3600)', BARS),
     ]
-    return dashboard(EXERCISE_TIMEBOARD, 'The Datadog hands-on exercise: my_metric and MySQL.', widgets)
+    return dashboard(
+        'exercise_timeboard', EXERCISE_TIMEBOARD, 'The Datadog hands-on exercise: my_metric and MySQL.', widgets
+    )
 
 
 # The elec_france gauges carry one national value. `avg` across sources keeps that value when more
 # than one Agent, or both feeds, report it; `sum` would double it.
 
 
-def electricity_overview():
+def electricity_overview(freshness):
     widgets = [
         timeseries_of('Production by fuel (MW)', 'avg:elec_france.production{*} by {fuel}', AREA),
         timeseries(
@@ -70,16 +68,16 @@ def electricity_overview():
             # The freshest report wins: the data is only stale when every source is.
             'min:elec_france.data.age{*}',
             'last',
-            # The first matching rule colours the number.
-            [
-                ('>', STALE, 'white_on_red'),
-                ('>', HEALTHY_DATA_AGE, 'white_on_yellow'),
-                ('<=', HEALTHY_DATA_AGE, 'white_on_green'),
-            ],
+            # Green while no publication was missed, red where the freshness monitor warns, and no colour
+            # (late) in between: rules that never overlap, since Datadog does not say which of two wins.
+            [('<=', freshness.late, 'white_on_green'), ('>', freshness.warning, 'white_on_red')],
         ),
     ]
     return dashboard(
-        ELECTRICITY_OVERVIEW, "France's electricity mix from RTE eCO2mix, reported by the elec_france check.", widgets
+        'electricity_overview',
+        ELECTRICITY_OVERVIEW,
+        "France's electricity mix from RTE eCO2mix, reported by the elec_france check.",
+        widgets,
     )
 
 
@@ -94,14 +92,21 @@ def production_detail():
         timeseries_of('Pumped-storage pumping (MW)', 'avg:elec_france.pumping{*}'),
         toplist('Fuels, latest production (MW)', 'avg:elec_france.production{*} by {fuel}', 'last', len(FUELS)),
     ]
-    return dashboard(PRODUCTION_DETAIL, 'Production of each fuel, the hydro breakdown and pumping.', widgets)
-
-
-def dashboard(title, purpose, widgets):
-    return Dashboard(
-        title=title, description=f'{purpose} {MANAGED}', layout_type=DashboardLayoutType.ORDERED, widgets=widgets
+    return dashboard(
+        'production_detail', PRODUCTION_DETAIL, 'Production of each fuel, the hydro breakdown and pumping.', widgets
     )
 
 
-def dashboards(host):
-    return [exercise_timeboard(host), electricity_overview(), production_detail()]
+def dashboard(key, title, purpose, widgets):
+    """An ordered dashboard whose description carries the identity `key`."""
+    return Dashboard(
+        title=title,
+        description=f'{purpose} {ownership.note(key)} {OVERWRITTEN}',
+        layout_type=DashboardLayoutType.ORDERED,
+        widgets=widgets,
+    )
+
+
+def dashboards(host, freshness):
+    """Each dashboard, in the order apply sends them."""
+    return [exercise_timeboard(host), electricity_overview(freshness), production_detail()]

@@ -1,7 +1,8 @@
 """The monitors: my_metric too high on a host, and the eCO2mix data going stale.
 
-Found again by name. Each message has one block per state, and each block @-mentions the handle
-given with `--notify`, so every notification (alert, warning, no data, recovery) reaches it.
+Found again by their identity tag (see ownership.py), so a rename in the UI is undone by the next apply.
+Each message has one block per state, and each block @-mentions the handle given with `--notify`, so
+every notification (alert, warning, no data, recovery) reaches it.
 """
 
 from string import Template
@@ -11,13 +12,14 @@ from datadog_api_client.v1.model.monitor_options import MonitorOptions
 from datadog_api_client.v1.model.monitor_thresholds import MonitorThresholds
 from datadog_api_client.v1.model.monitor_type import MonitorType
 
+from . import ownership
+from .freshness import in_words
+
 MY_METRIC = 'my_metric is high on {{host.name}}'
 DATA_FRESHNESS = 'France electricity: eCO2mix data is stale'
-NAMES = (MY_METRIC, DATA_FRESHNESS)
 
-MANAGED_BY = 'managed_by:datadog-exercise'
 # The quiet-hours downtime silences the monitor carrying all of these tags (see downtimes.py).
-MY_METRIC_TAGS = (MANAGED_BY, 'monitor:my_metric')
+MY_METRIC_TAGS = tuple(ownership.tags('my_metric'))
 
 MY_METRIC_WARNING = 500
 MY_METRIC_ALERT = 800
@@ -39,19 +41,17 @@ and does `datadog-agent check random_number` pass? $notify
 my_metric is back to {{value}} on {{host.name}}. $notify
 {{/is_recovery}}""")
 
-# Seconds. eCO2mix publishes a quarter-hour ~20 minutes after it ends and the ODRE fallback is 1-2 hours
-# behind: over 2 hours for half an hour, the feed has stopped; over 6 hours, both sources have.
-STALE = 2 * 3600
-GONE = 6 * 3600
 FRESHNESS_NO_DATA_MINUTES = 60
 
+# The thresholds and why: freshness.py.
 DATA_FRESHNESS_MESSAGE = Template("""\
 {{#is_warning}}
-The eCO2mix data has been more than 2 hours old for 30 minutes ({{value}} s): RTE stopped publishing, \
-or the elec_france check cannot read the feed (see `datadog-agent check elec_france`). $notify
+The eCO2mix data has been more than $warning old for 30 minutes ({{value}} s), past the check's \
+max_data_age: production is no longer reported. RTE stopped publishing, or the elec_france check cannot \
+read the feed (see `datadog-agent check elec_france`). $notify
 {{/is_warning}}
 {{#is_alert}}
-The eCO2mix data is {{value}} s old: neither eCO2mix nor the ODRE fallback has delivered for 6 hours. $notify
+The eCO2mix data is {{value}} s old: neither eCO2mix nor the ODRE fallback has delivered for $alert. $notify
 {{/is_alert}}
 {{#is_no_data}}
 elec_france.data.age has not been reported for $minutes minutes: the Agent or the elec_france check \
@@ -78,18 +78,23 @@ def my_metric_monitor(notify):
     )
 
 
-def data_freshness_monitor(notify):
-    """Warns when even the freshest report of elec_france.data.age stayed over 2 hours for 30 minutes."""
+def data_freshness_monitor(notify, freshness):
+    """Warns when even the freshest report of elec_france.data.age stayed over max_data_age for 30 minutes."""
     return Monitor(
         name=DATA_FRESHNESS,
         type=MonitorType.QUERY_ALERT,
         # min over time: above the threshold the whole 30 minutes, so one late publication does not
         # warn; min across sources: stale only when every Agent and feed reporting it is.
-        query=f'min(last_30m):min:elec_france.data.age{{*}} > {GONE}',
-        message=DATA_FRESHNESS_MESSAGE.substitute(notify=notify, minutes=FRESHNESS_NO_DATA_MINUTES),
-        tags=[MANAGED_BY, 'monitor:elec_france_freshness'],
+        query=f'min(last_30m):min:elec_france.data.age{{*}} > {freshness.alert}',
+        message=DATA_FRESHNESS_MESSAGE.substitute(
+            notify=notify,
+            minutes=FRESHNESS_NO_DATA_MINUTES,
+            warning=in_words(freshness.warning),
+            alert=in_words(freshness.alert),
+        ),
+        tags=ownership.tags('elec_france_freshness'),
         options=MonitorOptions(
-            thresholds=MonitorThresholds(critical=GONE, warning=STALE),
+            thresholds=MonitorThresholds(critical=freshness.alert, warning=freshness.warning),
             # A metric that is no longer reported at all is the other way the data stops.
             notify_no_data=True,
             no_data_timeframe=FRESHNESS_NO_DATA_MINUTES,
@@ -97,5 +102,6 @@ def data_freshness_monitor(notify):
     )
 
 
-def monitors(notify):
-    return [my_metric_monitor(notify), data_freshness_monitor(notify)]
+def monitors(notify, freshness):
+    """Each monitor, in the order apply sends them. Its key is the identity tag it carries."""
+    return [my_metric_monitor(notify), data_freshness_monitor(notify, freshness)]

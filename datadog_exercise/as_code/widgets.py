@@ -64,18 +64,21 @@ def timeseries_of(title, query, display_type=LINE):
     return timeseries(title, [metric('query1', query)], [formula('query1')], display_type)
 
 
-def query_value(title, query, aggregator, bands):
-    """One number, the last value of `query`, coloured by `bands`: `(comparator, value, palette)` triples."""
+def query_value(title, query, aggregator, rules):
+    """One number, the last value of `query`, coloured by `rules`: `(comparator, value, palette)` triples.
+
+    The rules go on the formula (`WidgetFormula.conditional_formats` in the v1 specification), as Datadog's
+    own formulas-and-functions examples do (datadog-api-client-python,
+    tests/v1/features/dashboards_json_payload/query_table_widget.json).
+    """
+    conditional_formats = [
+        WidgetConditionalFormat(comparator=WidgetComparator(comparator), value=value, palette=WidgetPalette(palette))
+        for comparator, value, palette in rules
+    ]
     request = QueryValueWidgetRequest(
         queries=[metric('query1', query, aggregator)],
-        formulas=[formula('query1')],
+        formulas=[WidgetFormula(formula='query1', conditional_formats=conditional_formats)],
         response_format=FormulaAndFunctionResponseFormat.SCALAR,
-        conditional_formats=[
-            WidgetConditionalFormat(
-                comparator=WidgetComparator(comparator), value=value, palette=WidgetPalette(palette)
-            )
-            for comparator, value, palette in bands
-        ],
     )
     return Widget(
         definition=QueryValueWidgetDefinition(

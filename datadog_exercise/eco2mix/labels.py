@@ -48,8 +48,17 @@ XML_IGNORED = frozenset({'Pointe', 'Fioul + Pointe', 'PrévisionJ', 'PrévisionJ
 
 XML_TOTAL_ROW = 'Global'
 
-# `granularite` codes with a readable name; any other code is lower-cased as it comes.
-XML_TECHNOLOGIES = {'FEE': 'run_of_river', 'LAC': 'lake', 'STT': 'pumped_storage'}
+# `granularite` codes of each fuel's breakdown rows -> the `technology` tag. Only these become tags:
+# a code the table does not know is an unknown row, so a feed cannot mint metric series.
+XML_TECHNOLOGIES = {
+    'hydro': {'FEE': 'run_of_river', 'LAC': 'lake', 'STT': 'pumped_storage'},
+    'gas': {'TAC': 'tac', 'COG': 'cog', 'CCG': 'ccg', 'AUT': 'aut'},
+    'oil': {'TAC': 'tac', 'COG': 'cog', 'AUT': 'aut'},
+    'bioenergy': {'DEC': 'dec', 'BMA': 'bma', 'BGA': 'bga'},
+}
+BREAKDOWN_SERIES = frozenset(
+    SeriesKey(series, technology) for series, codes in XML_TECHNOLOGIES.items() for technology in codes.values()
+)
 
 # ODRE open-data fields -> the same keys, so that both feeds report the same metrics.
 # Only breakdowns whose XML code is known are mapped (wind's onshore/offshore split is not).
@@ -105,12 +114,26 @@ ODRE_IGNORED = frozenset(
 )
 
 
+# Every series a snapshot can hold.
+KNOWN_SERIES = frozenset({*CORE_SERIES, CO2_INTENSITY, *BREAKDOWN_SERIES})
+
+
 @functools.lru_cache(maxsize=256)
 def xml_series_key(label, granularity):
-    """The key of an XML `<type v=... granularite=...>` row, or None for a label the table does not know."""
+    """The key of an XML `<type v=... granularite=...>` row, or None for a row the tables do not know."""
     series = XML_SERIES.get(label)
     if series is None:
         return None
     if granularity in (None, '', XML_TOTAL_ROW):
         return SeriesKey(series)
-    return SeriesKey(series, XML_TECHNOLOGIES.get(granularity, granularity.lower()))
+    technology = XML_TECHNOLOGIES.get(series, {}).get(granularity.upper())
+    return SeriesKey(series, technology) if technology else None
+
+
+def feed_label(feed, key):
+    """The feed's own name of a series, for messages: its ODRE field, or its (first) XML label."""
+    if feed == 'odre':
+        return next((field for field, known in ODRE_FIELDS.items() if known == key), None)
+    if key.technology is not None:
+        return None
+    return next((label for label, series in XML_SERIES.items() if series == key.series), None)

@@ -1,6 +1,5 @@
 """Typed records of the éCO2mix data: documents, days, series, and the reported snapshot."""
 
-import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -17,19 +16,11 @@ from .labels import (
     RENEWABLE_FUELS,
     SeriesKey,
 )
+from .reading import Tally
 from .slots import QUARTER_HOUR, WALL_CLOCK_SLOTS, Numbering, numbering_of, quarter_hours_in, slot_start
 
 ECO2MIX = 'eco2mix'
 ODRE = 'odre'
-
-
-def to_number(text):
-    """A finite float from a feed's text, or None when it is not one."""
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
 
 
 class FeedError(Exception):
@@ -107,8 +98,8 @@ class Document:
     days: tuple[Day, ...]
     generated_at: datetime | None = None  # éCO2mix `date_actuelle`, UTC
     # Both are found while the days are read (the XML is read lazily): look at them after using the days.
-    unknown_labels: set[str] = field(default_factory=set, compare=False)  # series the label table does not know
-    problems: list[str] = field(default_factory=list, compare=False)  # values that could not be read (capped)
+    unknown_labels: Tally = field(default_factory=Tally, compare=False)  # rows the label table does not know
+    problems: Tally = field(default_factory=Tally, compare=False)  # values that could not be used
 
 
 @dataclass(frozen=True)
@@ -154,11 +145,15 @@ class Snapshot:
         return self.values.get(CO2_INTENSITY)
 
     def share(self, fuels):
-        """Percent of total production made by `fuels`, or None when nothing is produced."""
+        """Percent of total production made by `fuels`, or None when it is not a percentage.
+
+        Fuels may dip a little below zero (plausible.py), so a share can leave 0-100 %: it is then absent.
+        """
         total = self.production_total
         if total <= 0:
             return None
-        return 100.0 * sum(self.production[fuel] for fuel in fuels) / total
+        share = 100.0 * sum(self.production[fuel] for fuel in fuels) / total
+        return share if 0.0 <= share <= 100.0 else None
 
     @property
     def renewable_share(self):

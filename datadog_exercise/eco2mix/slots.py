@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 PARIS = ZoneInfo('Europe/Paris')
 QUARTER_HOUR = timedelta(minutes=15)
 WALL_CLOCK_SLOTS = 96
+MAX_SLOTS = 100  # the autumn change day, numbered by elapsed time: no slot number is 100 or more
 
 
 class Numbering(Enum):

@@ -7,48 +7,44 @@ The parser is hardened: entities are never resolved, no DTD or network access, t
 bounded, and any document that declares a DTD is refused (the feed never has one).
 """
 
+import contextlib
+import itertools
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from lxml import etree
-
-from .body import MAX_BYTES, MISSING, checked_body, note
-from .labels import XML_IGNORED, xml_series_key
-from .model import ECO2MIX, Day, Document, FeedError, to_number
-from .slots import as_date
+from .body import MAX_BYTES, MISSING, parse_xml
+from .labels import XML_IGNORED, XML_TOTAL_ROW, xml_series_key
+from .model import ECO2MIX, Day, Document, FeedError
+from .plausible import is_plausible, plausible_range
+from .reading import Tally, excerpt, feed_day, feed_number, in_range, shown
+from .slots import MAX_SLOTS
 
 DAY_TAG = 'mixtr'
 MARKET_DAY_TAG = 'donneesMarche'
-
-_DOCTYPE = re.compile(rb'<!DOCTYPE', re.IGNORECASE)
-_ELEMENT_START = re.compile(rb'<[A-Za-z_]')
-_PARSER = etree.XMLParser(
-    resolve_entities=False,
-    no_network=True,
-    load_dtd=False,
-    dtd_validation=False,
-    huge_tree=False,
-    remove_comments=True,
-    remove_pis=True,
-)
+MAX_DAYS = 62  # two months: more than any request this project makes (the check asks for two days)
+_DATE_ACTUELLE = re.compile(r'[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}')
+_PERIODE = re.compile(r'[0-9]{1,3}')
 
 
 def parse(body, max_bytes=MAX_BYTES):
     """Parse an éCO2mix XML body. Raises FeedError, and nothing else, for anything that is not one."""
-    root = _parse_tree(body, max_bytes)
+    root = parse_xml(body, max_bytes, 'éCO2mix XML')
+    if not isinstance(root.tag, str) or root.tag != 'liste':
+        raise FeedError(f'expected an éCO2mix <liste> document, got a <{excerpt(root.tag)}> root element')
     days_by_date = {}
-    unknown = set()
-    problems = []
+    unknown = Tally()
+    problems = Tally()
     for element in root.iterchildren(DAY_TAG):
         text = element.get('date')
-        try:
-            day = as_date(text or '')
-        except ValueError:
-            raise FeedError(f'day element <{DAY_TAG}> has an invalid date {text!r}') from None
+        day = feed_day(text)
+        if day is None:
+            raise FeedError(f'day element <{DAY_TAG}> has an invalid date {shown(text)}')
         if day in days_by_date:
-            note(problems, f'day {day} appears twice; the first one is used')
+            problems.add(f'day {day} appears twice; the first one is used')
             continue
+        if len(days_by_date) == MAX_DAYS:
+            raise FeedError(f'more than {MAX_DAYS} <{DAY_TAG}> day elements: not an answer to this project')
         days_by_date[day] = Day(day, DayRows(element, day, unknown, problems))
     if not days_by_date:
         raise FeedError(_no_days_message(root))
@@ -61,47 +57,15 @@ def parse(body, max_bytes=MAX_BYTES):
     )
 
 
-def _parse_tree(body, max_bytes):
-    body = checked_body(body, max_bytes, 'éCO2mix XML')
-    # Refused before lxml sees it: entity declarations (XXE, billion laughs) live in a DTD, which can
-    # only stand before the root element; the docinfo check after parsing is the second line.
-    root_start = _ELEMENT_START.search(body)
-    doctype = _DOCTYPE.search(body, 0, root_start.start() if root_start else len(body))
-    if doctype:
-        raise FeedError(
-            f'refused a document that declares a DTD ({_excerpt(body, doctype.start())}): the feed never has one'
-        )
-    try:
-        root = etree.fromstring(body, _PARSER)
-    except etree.XMLSyntaxError as error:
-        raise FeedError(f'malformed XML ({len(body)} bytes): {error}') from None
-    except ValueError as error:  # lxml refuses some inputs before parsing, e.g. unicode with a declaration
-        raise FeedError(f'unreadable XML ({len(body)} bytes): {error}') from None
-    if root is None:
-        raise FeedError(f'malformed XML ({len(body)} bytes): no root element')
-    docinfo = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
-        raise FeedError(
-            f'refused a document that declares a DTD ({docinfo.doctype or "<!DOCTYPE>"}): the feed never has one'
-        )
-    if not isinstance(root.tag, str) or root.tag != 'liste':
-        raise FeedError(f'expected an éCO2mix <liste> document, got a <{root.tag}> root element')
-    return root
-
-
-def _excerpt(body, start, length=60):
-    text = body[start : start + length].decode('utf-8', 'replace')
-    return ' '.join(text.split()) + ('...' if len(body) > start + length else '')
-
-
 def _no_days_message(root):
     if root.find(MARKET_DAY_TAG) is not None:
         return (
             f'this is the market-prices feed (<{MARKET_DAY_TAG}> days, getDonneesMarche), '
             f'not éCO2mix (<{DAY_TAG}> days): check the URL'
         )
-    children = sorted({child.tag for child in root if isinstance(child.tag, str)})
-    return f'no <{DAY_TAG}> day element in the document (children found: {", ".join(children) or "none"})'
+    tags = sorted({child.tag for child in itertools.islice(root, 100) if isinstance(child.tag, str)})
+    listed = ', '.join(excerpt(tag, 20) for tag in tags[:10]) + (', ...' if len(tags) > 10 else '')
+    return f'no <{DAY_TAG}> day element in the document (children found: {listed or "none"})'
 
 
 def _generated_at(root, problems):
@@ -109,11 +73,14 @@ def _generated_at(root, problems):
     text = root.findtext('date_actuelle')
     if text is None:
         return None
-    try:
-        return datetime.strptime(text.strip(), '%Y-%m-%d %H:%M:%S').replace(tzinfo=UTC)
-    except ValueError:
-        note(problems, f'date_actuelle {text!r} is not a date and time')
+    generated = None
+    if _DATE_ACTUELLE.fullmatch(text.strip()):
+        with contextlib.suppress(ValueError):  # e.g. a 31st of February
+            generated = datetime.strptime(text.strip(), '%Y-%m-%d %H:%M:%S')
+    if generated is None or not in_range(generated):
+        problems.add(f'date_actuelle {shown(text)} is not a date and time')
         return None
+    return generated.replace(tzinfo=UTC)
 
 
 class DayRows(Mapping):
@@ -133,19 +100,17 @@ class DayRows(Mapping):
         if self._rows is None:
             self._rows = {}
             for row in self._element.iterchildren('type'):
-                label = row.get('v')
-                key = xml_series_key(label, row.get('granularite'))
+                label, granularity = row.get('v'), row.get('granularite')
+                key = xml_series_key(label, granularity)
                 if key is None:
                     if label not in XML_IGNORED:
-                        self._unknown.add(label)
+                        self._unknown.add(_row_name(label, granularity))
                 elif key in self._rows:
-                    granularity = row.get('granularite')
-                    note(
-                        self._problems,
-                        f'{self._day}: series {label!r} ({granularity}) appears twice; the first one is used',
+                    self._problems.add(
+                        f'{self._day}: series {_row_name(label, granularity)} appears twice; the first one is used'
                     )
                 else:
-                    self._rows[key] = XmlSeries(row, (self._day, label), self._problems)
+                    self._rows[key] = XmlSeries(row, key, (self._day, label), self._problems)
             self._element = None
         return self._rows
 
@@ -159,6 +124,13 @@ class DayRows(Mapping):
         return len(self._index())
 
 
+def _row_name(label, granularity):
+    """A row as a message names it: its label, and its breakdown code when it has one."""
+    if granularity in (None, '', XML_TOTAL_ROW):
+        return shown(label)
+    return f'{shown(label)} ({shown(granularity, 10)})'
+
+
 class XmlSeries:
     """The values of one `<type>` row, decoded on demand from its last `<valeur>` backwards.
 
@@ -170,12 +142,24 @@ class XmlSeries:
     appears twice keeps its last value.
     """
 
-    __slots__ = ('_expected', '_floor', '_name', '_pending', '_problems', '_regular', '_row', '_seen', '_values')
+    __slots__ = (
+        '_expected',
+        '_floor',
+        '_key',
+        '_name',
+        '_pending',
+        '_problems',
+        '_regular',
+        '_row',
+        '_seen',
+        '_values',
+    )
 
-    def __init__(self, row, name, problems):
-        self._row = row  # name: (day, label), formatted only for a problem
+    def __init__(self, row, key, name, problems):
+        self._row = row
+        self._key = key
         self._pending = None  # the backwards iterator, made on the first read
-        self._name = name
+        self._name = name  # (day, label), formatted only for a problem
         self._problems = problems
         self._values = {}
         self._seen = set()  # slots present, with or without a value
@@ -207,7 +191,7 @@ class XmlSeries:
 
     def _label(self):
         day, label = self._name
-        return f'{day} {label}'
+        return f'{day} {shown(label)}'
 
     def _unread(self):
         if self._pending is None and self._row is not None:
@@ -226,26 +210,32 @@ class XmlSeries:
             self._pending = None
             return
         raw_slot = valeur.get('periode')
-        try:
-            slot = int(raw_slot)
-        except (TypeError, ValueError):
-            slot = None
+        # At most three ASCII digits: int() would take '١٢', ' 12' or a 5000-digit number.
+        slot = int(raw_slot) if raw_slot is not None and _PERIODE.fullmatch(raw_slot) else None
         if slot != self._expected:
             self._regular = False
-        if slot is None or slot < 0:
-            note(self._problems, f'{self._label()}: periode {raw_slot!r} is not a slot number')
+        if slot is None or slot >= MAX_SLOTS:
+            self._problems.add(
+                f'{self._label()}: periode {shown(raw_slot)} is not a slot number (0 to {MAX_SLOTS - 1})'
+            )
             return
         self._expected = slot - 1
         if slot in self._seen:
-            note(self._problems, f'{self._label()}: periode {slot} appears twice; the last one is used')
+            self._problems.add(f'{self._label()}: periode {slot} appears twice; the last one is used')
             return
         self._floor = slot if self._floor is None else min(self._floor, slot)
         self._seen.add(slot)
         text = (valeur.text or '').strip()
         if text in MISSING:
             return
-        value = to_number(text)
+        value = feed_number(text)
         if value is None:
-            note(self._problems, f'{self._label()} slot {slot}: value {text[:40]!r} is not a number')
+            self._problems.add(f'{self._label()} slot {slot}: value {shown(text)} is not a number')
+        elif not is_plausible(self._key, value):
+            low, high = plausible_range(self._key)
+            self._problems.add(
+                f'{self._label()} slot {slot}: {value:g} is outside the plausible range of {self._key.series} '
+                f'({low} to {high})'
+            )
         else:
             self._values[slot] = value

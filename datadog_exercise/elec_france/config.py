@@ -1,22 +1,40 @@
-"""The `elec_france` instance options, validated once into named values."""
+"""The `elec_france` instance options, validated once into named values.
 
+Every option is checked for type, finiteness and range here, so that nothing fails later in a fetch:
+an error names the option, what was expected and what it got (a URL without its userinfo).
+"""
+
+import math
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from datadog_checks.base import ConfigurationError
+
+from datadog_exercise.eco2mix.reading import shown
+
+from .fetch import without_userinfo
 
 ECO2MIX_URL = 'https://eco2mix.rte-france.com/curves/eco2mixWeb'
 ODRE_URL = 'https://odre.opendatasoft.com/api/explore/v2.1/catalog/datasets/eco2mix-national-tr/records'
 SOURCES = ('auto', 'eco2mix', 'odre')
 CLOCKS = ('host', 'document')
 DEFAULT_MAX_DATA_AGE = 7200
+MAX_DATA_AGE = 7 * 24 * 3600  # a week: older data is history, not current production
 DEFAULT_TIMEOUT = 10.0
+MAX_TIMEOUT = 60.0  # a run makes up to three fetches; each ends within its timeout + 1 s
+MAX_URL = 2048
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    url: str  # without userinfo: it never reaches a message or a log
+    auth: tuple[str, str] | None = None  # the URL's `user:password@`, sent as HTTP basic auth
 
 
 @dataclass(frozen=True)
 class Config:
-    eco2mix_url: str
-    odre_url: str
+    eco2mix: Endpoint
+    odre: Endpoint
     source: str
     co2: bool
     max_data_age: int  # seconds
@@ -27,12 +45,12 @@ class Config:
 
 def parse_config(instance):
     config = Config(
-        eco2mix_url=_url(instance, 'eco2mix_url', ECO2MIX_URL),
-        odre_url=_url(instance, 'odre_url', ODRE_URL),
+        eco2mix=_endpoint(instance, 'eco2mix_url', ECO2MIX_URL),
+        odre=_endpoint(instance, 'odre_url', ODRE_URL),
         source=_choice(instance, 'source', SOURCES),
         co2=_boolean(instance, 'co2', True),
-        max_data_age=_positive(instance, 'max_data_age', DEFAULT_MAX_DATA_AGE, int),
-        timeout=float(_positive(instance, 'timeout', DEFAULT_TIMEOUT, (int, float))),
+        max_data_age=_seconds(instance, 'max_data_age', DEFAULT_MAX_DATA_AGE, MAX_DATA_AGE, whole=True),
+        timeout=float(_seconds(instance, 'timeout', DEFAULT_TIMEOUT, MAX_TIMEOUT, whole=False)),
         tags=_tags(instance),
         clock=_choice(instance, 'clock', CLOCKS),
     )
@@ -44,37 +62,61 @@ def parse_config(instance):
     return config
 
 
-def _url(instance, key, default):
+def _endpoint(instance, key, default):
     value = instance.get(key, default)
-    if not isinstance(value, str) or urlsplit(value).scheme not in ('http', 'https') or not urlsplit(value).netloc:
-        raise ConfigurationError(f'`{key}` must be an http(s) URL, got {value!r}')
-    return value
+    expected = f'`{key}` must be an http(s) URL'
+    if not isinstance(value, str):
+        raise ConfigurationError(f'{expected}, got {shown(value)}')
+    if len(value) > MAX_URL or not value.isprintable() or any(character.isspace() for character in value):
+        raise ConfigurationError(f'{expected} of at most {MAX_URL} printable characters, got {_shown_url(value)}')
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not one
+    except ValueError as error:
+        raise ConfigurationError(f'{expected}, got {_shown_url(value)} ({error})') from None
+    if parts.scheme not in ('http', 'https') or not parts.hostname:
+        raise ConfigurationError(f'{expected}, got {_shown_url(value)}')
+    auth = None
+    if parts.username is not None:
+        auth = (unquote(parts.username), unquote(parts.password or ''))
+    return Endpoint(urlunsplit(parts._replace(netloc=parts.netloc.rpartition('@')[2])), auth)
+
+
+def _shown_url(value):
+    return shown(without_userinfo(value), 120)
 
 
 def _choice(instance, key, choices):
     value = instance.get(key, choices[0])
-    if value not in choices:
-        raise ConfigurationError(f'`{key}` must be one of {", ".join(choices)}, got {value!r}')
+    if not isinstance(value, str) or value not in choices:
+        raise ConfigurationError(f'`{key}` must be one of {", ".join(choices)}, got {shown(value)}')
     return value
 
 
 def _boolean(instance, key, default):
     value = instance.get(key, default)
     if not isinstance(value, bool):
-        raise ConfigurationError(f'`{key}` must be true or false, got {value!r}')
+        raise ConfigurationError(f'`{key}` must be true or false, got {shown(value)}')
     return value
 
 
-def _positive(instance, key, default, kind):
+def _seconds(instance, key, default, maximum, whole):
     value = instance.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, kind) or value <= 0:
-        expected = 'a whole number of seconds' if kind is int else 'a number of seconds'
-        raise ConfigurationError(f'`{key}` must be {expected} greater than 0, got {value!r}')
+    kind = int if whole else (int, float)
+    # Integers are exact and finite whatever their size; a float must be finite (YAML has .nan and .inf).
+    valid = isinstance(value, kind) and not isinstance(value, bool)
+    if valid and isinstance(value, float):
+        valid = math.isfinite(value)
+    if not valid or not 0 < value <= maximum:
+        expected = 'a whole number of seconds' if whole else 'a number of seconds'
+        raise ConfigurationError(
+            f'`{key}` must be {expected} greater than 0 and at most {maximum:g}, got {shown(value)}'
+        )
     return value
 
 
 def _tags(instance):
     tags = instance.get('tags', [])
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
-        raise ConfigurationError(f'`tags` must be a list of strings, got {tags!r}')
+        raise ConfigurationError(f'`tags` must be a list of strings, got {shown(tags)}')
     return tuple(tags)

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from .. import paths
 from ..eco2mix.labels import CORE_SERIES
 from ..eco2mix.snapshot import quarter_hours
-from ..runner import loader
+from ..runner import confd
 from .publication import Recording
 
 RANDOM_NUMBER_SEED = 2023
@@ -40,7 +40,7 @@ class Runs:
 
 def shipped_instance(name):
     """The first instance of the check's shipped configuration."""
-    return loader.load_configs(name, paths.confd())[0].instance
+    return confd.read_confd(paths.confd()).scheduled(name)[0].instances[0]
 
 
 def run_elec_france(store, mix_body, co2_body, host, hours=24):

@@ -272,7 +272,7 @@ def _query_value(axes, definition, store, _span):
         raise PreviewError(f'{query["query"]} gives {len(series)} groups; a query value shows one number')
     value = reduce(series[0], query['aggregator'])
     text_color, background = '#222222', 'white'
-    for rule in request.get('conditional_formats', ()):
+    for rule in formula.get('conditional_formats', ()):
         if COMPARATORS[rule['comparator']](value, rule['value']):
             text_color, background = PALETTES[rule['palette']]
             break

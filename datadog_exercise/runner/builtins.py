@@ -1,38 +1,77 @@
 """The `aggregator` and `datadog_agent` modules that the Agent gives to Python checks.
 
-Inside the Agent, rtloader provides these two built-in modules and `datadog_checks.base` imports
-them (it falls back to its test stubs when they are missing). The runner provides its own, before
-`datadog_checks.base` is imported, so that checks run exactly as in the Agent: submissions are
-recorded for printing, logs go where the runner says, and the persistent cache is kept on disk.
+Inside the Agent, rtloader provides these two built-in modules (rtloader/common/builtins/aggregator.c,
+datadog_agent.c) and `datadog_checks.base` imports them. The runner provides its own, before
+`datadog_checks.base` is imported, so that checks run exactly as in the Agent. Each submission goes through
+what the Agent's check sender does to it (pkg/aggregator/sender.go): the instance's `service:` tag is added,
+the default hostname filled in unless `empty_default_hostname`, the time of submission recorded, and the
+tags sorted and deduplicated (BufferedAggregator.handleSenderSample, addServiceCheck, addEvent).
 """
 
 import logging
+import math
+import struct
 import sys
+import time
 import types
 from dataclasses import dataclass, field
-from pathlib import Path
 
-# The Agent's metric types, in the order of its enum.
+from . import persistentcache
+
+# The Agent's metric types, in the order of rtloader's metric_type_t.
 METRIC_TYPES = ('gauge', 'rate', 'count', 'monotonic_count', 'counter', 'histogram', 'historate')
+_FLOAT32_MAX = struct.unpack('<f', b'\xff\xff\x7f\x7f')[0]
 
 
-@dataclass
+@dataclass(frozen=True)
 class MetricSample:
     mtype: str
     name: str
     value: float
     tags: tuple[str, ...]
-    hostname: str
-    flush_first_value: bool
+    host: str
+    timestamp: float
+    flush_first_value: bool = False
 
 
-@dataclass
+@dataclass(frozen=True)
+class HistogramBucket:
+    name: str
+    value: int
+    lower: float
+    upper: float
+    monotonic: bool
+    host: str
+    tags: tuple[str, ...]
+    timestamp: float
+    flush_first_value: bool = False
+    multiple_buckets: bool = False
+
+
+@dataclass(frozen=True)
 class ServiceCheckSample:
     name: str
     status: int
     tags: tuple[str, ...]
     hostname: str
     message: str
+    timestamp: int
+
+
+@dataclass(frozen=True)
+class EventSample:
+    """pkg/metrics/event Event, with the fields rtloader reads from the check's dict."""
+
+    msg_title: str
+    msg_text: str
+    priority: str
+    host: str
+    alert_type: str
+    aggregation_key: str
+    source_type_name: str
+    event_type: str
+    tags: tuple[str, ...]
+    timestamp: int
 
 
 @dataclass
@@ -40,18 +79,45 @@ class Submissions:
     """What one check object submitted since the last `take()`."""
 
     metrics: list[MetricSample] = field(default_factory=list)
+    buckets: list[HistogramBucket] = field(default_factory=list)
     service_checks: list[ServiceCheckSample] = field(default_factory=list)
-    events: list[dict] = field(default_factory=list)
-    histogram_buckets: int = 0
+    events: list[EventSample] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Sender:
+    """What Configure sets on a check's sender (SetCheckService, DisableDefaultHostname)."""
+
+    hostname: str
+    service: str = ''
+    empty_default_hostname: bool = False
+
+    def tags(self, tags):
+        tags = tuple(_c_strings(tags))
+        if self.service:
+            tags += (f'service:{self.service}',)
+        return tuple(sorted(set(tags)))
+
+    def host(self, hostname):
+        return hostname or ('' if self.empty_default_hostname else self.hostname)
 
 
 class Aggregator:
-    """Records every submission, per check ID, as the Agent's sender receives them."""
+    """Records every submission, per check ID, as the Agent's sender receives it."""
 
     GAUGE, RATE, COUNT, MONOTONIC_COUNT, COUNTER, HISTOGRAM, HISTORATE = range(7)
 
-    def __init__(self):
+    def __init__(self, hostname, clock=time.time):
+        self._hostname = hostname
+        self._clock = clock
+        self._senders = {}
         self._by_check = {}
+
+    def configure_sender(self, check_id, service='', empty_default_hostname=False):
+        self._senders[check_id] = Sender(self._hostname, service, empty_default_hostname)
+
+    def _sender(self, check_id):
+        return self._senders.get(check_id) or Sender(self._hostname)
 
     def _of(self, check_id):
         return self._by_check.setdefault(check_id, Submissions())
@@ -61,34 +127,120 @@ class Aggregator:
         return self._by_check.pop(check_id, Submissions())
 
     def submit_metric(self, check, check_id, mtype, name, value, tags, hostname, flush_first_value=False):
+        sender = self._sender(check_id)
         self._of(check_id).metrics.append(
-            MetricSample(METRIC_TYPES[mtype], name, float(value), tuple(tags or ()), hostname or '', flush_first_value)
+            MetricSample(
+                METRIC_TYPES[mtype],
+                name,
+                float(value),
+                sender.tags(tags),
+                sender.host(hostname),
+                self._clock(),
+                bool(flush_first_value),
+            )
         )
 
     def submit_service_check(self, check, check_id, name, status, tags, hostname, message):
+        sender = self._sender(check_id)
         self._of(check_id).service_checks.append(
-            ServiceCheckSample(name, int(status), tuple(tags or ()), hostname or '', message or '')
+            ServiceCheckSample(
+                name, int(status), sender.tags(tags), sender.host(hostname), message or '', int(self._clock())
+            )
         )
 
     def submit_event(self, check, check_id, event):
-        self._of(check_id).events.append(dict(event))
+        if not isinstance(event, dict):
+            raise TypeError('event must be a dict')
+        sender = self._sender(check_id)
+        text = {key: event.get(key) if isinstance(event.get(key), str) else '' for key in _EVENT_STRINGS}
+        self._of(check_id).events.append(
+            EventSample(
+                **text,
+                tags=sender.tags(event.get('tags', ())),
+                host=sender.host(event.get('host') if isinstance(event.get('host'), str) else ''),
+                # rtloader reads the timestamp with PyLong_AsLong (0 when it is not an int); the aggregator
+                # then gives 0 the current time (BufferedAggregator.addEvent).
+                timestamp=_event_timestamp(event.get('timestamp')) or int(self._clock()),
+            )
+        )
 
-    def submit_histogram_bucket(self, check, check_id, *args, **kwargs):
-        self._of(check_id).histogram_buckets += 1
+    def submit_histogram_bucket(
+        self, check, check_id, name, value, lower, upper, monotonic, hostname, tags, flush_first_value=False
+    ):
+        self._add_bucket(check_id, name, value, lower, upper, monotonic, hostname, tags, flush_first_value, False)
+
+    def submit_histogram_bucket_multi(
+        self, check, check_id, name, value, lower, upper, monotonic, hostname, tags, flush_first_value=False
+    ):
+        self._add_bucket(check_id, name, value, lower, upper, monotonic, hostname, tags, flush_first_value, True)
+
+    def _add_bucket(self, check_id, name, value, lower, upper, monotonic, hostname, tags, flush_first, multiple):
+        if not -(1 << 63) <= int(value) < (1 << 63):
+            raise OverflowError('Python int too large to convert to C long')  # PyArg_ParseTuple's "L"
+        sender = self._sender(check_id)
+        self._of(check_id).buckets.append(
+            HistogramBucket(
+                name,
+                int(value),
+                _float32(lower),  # rtloader parses the bounds as C floats
+                _float32(upper),
+                bool(monotonic),
+                sender.host(hostname),
+                sender.tags(tags),
+                self._clock(),
+                bool(flush_first),
+                multiple,
+            )
+        )
 
     def submit_event_platform_event(self, check, check_id, raw_event, event_type):
         pass  # database-monitoring payloads: not printed by the runner
 
 
+_EVENT_STRINGS = (
+    'msg_title',
+    'msg_text',
+    'priority',
+    'alert_type',
+    'aggregation_key',
+    'source_type_name',
+    'event_type',
+)
+
+
+def _c_strings(tags):
+    # py_tag_to_c: a sequence, whose items that are not strings are skipped.
+    if isinstance(tags, str | bytes) or not hasattr(tags, '__len__'):
+        raise TypeError('tags must be a sequence')
+    return (tag for tag in tags if isinstance(tag, str))
+
+
+def _event_timestamp(value):
+    if isinstance(value, int) and -(1 << 63) <= value < (1 << 63) and value != -1:
+        return int(value)
+    return 0
+
+
+def _float32(value):
+    value = float(value)
+    if math.isnan(value) or math.isinf(value):
+        return value
+    if abs(value) > _FLOAT32_MAX:
+        return math.copysign(math.inf, value)
+    return struct.unpack('<f', struct.pack('<f', value))[0]
+
+
 class DatadogAgent:
     """The Agent's side of a check: hostname, configuration, metadata, logs, persistent cache."""
 
-    def __init__(self, hostname, run_path, config=None, logger=None):
+    def __init__(self, hostname, run_path, config=None, logger=None, report=None):
         self.hostname = hostname
-        self.run_path = Path(run_path)
+        self.run_path = run_path
         self.config = {'enable_metadata_collection': True, 'run_path': str(run_path), **(config or {})}
         self.metadata = {}
         self.logger = logger or logging.getLogger('datadog_exercise.runner.check')
+        # Where the Agent's own errors go (Failed to read/write cache): stderr, whatever --log-level.
+        self.report = report or (lambda line: sys.stderr.write(line + '\n'))
 
     def get_version(self):
         return '7.0.0'
@@ -135,24 +287,38 @@ class DatadogAgent:
     def obfuscate_sql(self, query, options=None):
         return ' '.join((query or '').split())
 
-    def _cache_file(self, key):
-        # As the Agent does: one file per key under run_path, the check's name as the folder.
-        folder, _, name = key.partition(':')
-        safe = ''.join(c if c.isalnum() or c in '._-' else '_' for c in name or folder)
-        return self.run_path / folder / safe
-
     def read_persistent_cache(self, key):
+        _c_string_argument(key, 1)
         try:
-            return self._cache_file(key).read_text(encoding='utf-8')
-        except FileNotFoundError:
-            return ''
+            content = persistentcache.read(self.run_path, key)
+        except persistentcache.CacheError as error:
+            self._agent_error('ReadPersistentCache', f'Failed to read cache {key}: {error}')
+            raise RuntimeError(persistentcache.READ_FAILED) from None
+        value = content.split(b'\0', 1)[0]  # a C string ends at the first NUL
+        try:
+            return value.decode('utf-8')
+        except UnicodeDecodeError:
+            self._agent_error('ReadPersistentCache', f'Cache {key} is not UTF-8: the check gets UnicodeDecodeError')
+            raise
 
     def write_persistent_cache(self, key, value):
-        path = self._cache_file(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(path.suffix + '.tmp')
-        temporary.write_text(value, encoding='utf-8')
-        temporary.replace(path)
+        _c_string_argument(key, 1)
+        try:
+            persistentcache.write(self.run_path, key, _c_string_argument(value, 2))
+        except persistentcache.CacheError as error:
+            self._agent_error('WritePersistentCache', f'Failed to write cache {key}: {error}')
+
+    def _agent_error(self, function, message):
+        self.report(f'ERROR | (pkg/collector/python/datadog_agent.go in {function}) | {message}')
+
+
+def _c_string_argument(value, position):
+    """What PyArg_ParseTuple's `s` accepts: a str without NUL, encoded in UTF-8."""
+    if not isinstance(value, str):
+        raise TypeError(f'argument {position} must be str, not {type(value).__name__}')
+    if '\0' in value:
+        raise ValueError('embedded null character')
+    return value.encode('utf-8')
 
 
 def install(aggregator, datadog_agent):

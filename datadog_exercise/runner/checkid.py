@@ -1,28 +1,22 @@
 """The Agent's check ID (`Instance ID: <name>:<hash>`), computed as Agent 7 computes it.
 
-The Agent re-serialises each instance and `init_config` with Go's `gopkg.in/yaml.v2`, digests the
-whole configuration with MurmurHash3 (`FastDigest`), then hashes digest, instance and init_config
-with FNV-1 64 (`BuildID`). The YAML re-serialisation below follows yaml.v2's rules (sorted keys,
-unindented sequences, quoting of strings that would read as another type), which covers ordinary
-configurations; exotic YAML (anchors, binary, custom tags) may hash differently.
+The Agent re-serialises each instance and `init_config` with Go's `gopkg.in/yaml.v2` (see yamlv2.py),
+digests the whole configuration with MurmurHash3 (`FastDigest`), then hashes digest, instance and
+init_config with FNV-1 64 (`BuildID`, pkg/collector/check/id/id.go).
 """
 
-import math
-import re
 import struct
 
-import yaml
-
-from .gofmt import go_float
+from .yamlv2 import marshal
 
 _M64 = 0xFFFFFFFFFFFFFFFF
 
 
 def check_id(name, instance, init_config, all_instances):
     """`<name>:<hex>` (or `<name>:<instance name>:<hex>`), as printed by `datadog-agent check`."""
-    instance_bytes = yaml_v2(instance)
-    init_bytes = yaml_v2(init_config) if init_config is not None else b''
-    digest = fast_digest(name, [yaml_v2(other) for other in all_instances], init_bytes)
+    instance_bytes = marshal(instance)
+    init_bytes = marshal(init_config) if init_config is not None else b''
+    digest = fast_digest(name, [marshal(other) for other in all_instances], init_bytes)
     value = fnv1_64(struct.pack('>Q', digest) + instance_bytes + init_bytes)
     label = instance.get('name') or instance.get('namespace') or ''
     return f'{name}:{label}:{value:x}' if label else f'{name}:{value:x}'
@@ -80,106 +74,3 @@ def murmur3_64(data, seed=0):
     h2 = (h2 + h1) & _M64
     h1, h2 = _fmix(h1), _fmix(h2)
     return (h1 + h2) & _M64
-
-
-# ---- gopkg.in/yaml.v2 Marshal ----------------------------------------------------------------
-
-_PLAIN_UNSAFE_START = set('-?:,[]{}#&*!|>\'"%@`')
-_RESOLVER = yaml.resolver.Resolver()
-_YAML_V2_EXTRA_BOOLEANS = frozenset({'y', 'Y', 'n', 'N'})  # yaml.v2 reads these as booleans; PyYAML does not
-
-
-def yaml_v2(value):
-    """The bytes Go's yaml.v2 Marshal gives for a value read from YAML (a mapping, list or scalar)."""
-    return ''.join(_node(value, 0, top=True)).encode('utf-8')
-
-
-def _node(value, indent, top=False):
-    pad = ' ' * indent
-    if isinstance(value, dict):
-        if not value:
-            yield '{}\n'
-            return
-        for key in sorted(value, key=_natural_key):
-            item = value[key]
-            yield f'{pad}{_scalar(key)}:'
-            if isinstance(item, dict) and item:
-                yield '\n'
-                yield from _node(item, indent + 2)
-            elif isinstance(item, list) and item:
-                yield '\n'
-                yield from _node(item, indent)  # yaml.v2 does not indent a sequence under its key
-            else:
-                yield ' ' + _inline(item, indent + 2)
-        return
-    if isinstance(value, list):
-        if not value:
-            yield '[]\n'
-            return
-        for item in value:
-            if isinstance(item, dict) and item:
-                first, *rest = list(_node(item, indent + 2))
-                yield f'{pad}- {first.lstrip()}'
-                yield from rest
-            elif isinstance(item, list) and item:
-                yield f'{pad}-\n'
-                yield from _node(item, indent + 2)
-            else:
-                yield f'{pad}- ' + _inline(item, indent + 2)
-        return
-    yield _inline(value, indent)
-
-
-def _inline(value, indent):
-    if isinstance(value, dict | list):
-        return ('{}' if isinstance(value, dict) else '[]') + '\n'
-    if isinstance(value, str) and '\n' in value:
-        chomp = '' if value.endswith('\n') and not value.endswith('\n\n') else '-' if not value.endswith('\n') else '+'
-        lines = value[:-1].split('\n') if value.endswith('\n') else value.split('\n')
-        return f'|{chomp}\n' + ''.join(f'{" " * indent}{line}\n' if line else '\n' for line in lines)
-    return _scalar(value) + '\n'
-
-
-def _scalar(value):
-    if value is None:
-        return 'null'
-    if value is True:
-        return 'true'
-    if value is False:
-        return 'false'
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return '.nan'
-        if math.isinf(value):
-            return '.inf' if value > 0 else '-.inf'
-        return go_float(value)
-    text = str(value)
-    if _reads_as_other_type(text):
-        return _double_quoted(text)
-    if text != text.strip() or text[0] in _PLAIN_UNSAFE_START or ': ' in text or ' #' in text or text.endswith(':'):
-        return "'" + text.replace("'", "''") + "'"
-    return text
-
-
-def _reads_as_other_type(text):
-    """Whether a plain scalar would be read back as something else than a string (YAML 1.1 resolution)."""
-    if text in _YAML_V2_EXTRA_BOOLEANS:
-        return True
-    return _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) != 'tag:yaml.org,2002:str'
-
-
-def _double_quoted(text):
-    escaped = text.replace('\\', '\\\\').replace('"', '\\"').replace('\t', '\\t')
-    return f'"{escaped}"'
-
-
-def _natural_key(key):
-    """yaml.v2's key order: numbers by value, then strings with digit runs compared as numbers."""
-    if isinstance(key, bool) or not isinstance(key, int | float | str):
-        return (2, str(key))
-    if not isinstance(key, str):
-        return (0, key)
-    parts = re.split(r'(\d+)', key)
-    return (1, [(0, int(part), len(part)) if part.isdigit() else (1, part) for part in parts if part])

@@ -1,41 +1,52 @@
-"""Find a check's code and configuration with the Agent's rules.
+"""Find a check's code and build one check object per instance, as the Agent's check loaders do.
 
-- Code: the Agent imports `datadog_checks.<name>` first, then `<name>` with `checks.d` on `sys.path`,
-  and takes the `AgentCheck` subclass that has no subclass of its own. `__version__` is its version.
-- Configuration: every `*.yaml` of `conf.d/<name>.d/` (`conf.yaml.default` only when nothing else),
-  or the legacy `conf.d/<name>.yaml`; `*.example` and empty files are ignored. Each instance of each
-  file becomes one check object.
+The Agent tries its loaders in priority order (pkg/collector/scheduler.go `getChecks`): the Core (Go)
+loader first (prioritize_go_check_loader), then the Python loader. The runner has no Go checks, so the
+Core loader always answers `Check <name> not found in Catalog` (pkg/collector/corechecks/loader.go).
+
+The Python loader (pkg/collector/python/loader.go `Load`, loader_helpers.go `loadPythonCheckClass`) tries
+`datadog_checks.<name>`, then `<name>` from checks.d, and keeps the first module in which rtloader's
+`getClass` (rtloader/three/three.cpp) finds a check class: the first `AgentCheck` subclass, in `dir()` order,
+that has no subclass of its own. Any failure of the first module (import error, no check class) moves on to
+the second; when both fail, the error names both. `__version__` (a string) is the check's version.
+
+Each instance is then configured as PythonCheck.Configure (pkg/collector/python/check.go) does it: the
+reserved fields of init_config and of the instance are decoded as yaml.v2 decodes them into
+integration.CommonGlobalConfig and CommonInstanceConfig, then the class is built with the new constructor
+API (`name=`, `init_config=`, `instances=`) and, if that raises, once more with the deprecated one
+(`agentConfig=` added).
 """
 
-import importlib
-import inspect
 import sys
-from dataclasses import dataclass, replace
+import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from . import yamlv2
+
+CORE_LOADER = 'Core Check Loader'
+PYTHON_LOADER = 'Python Check Loader'
 UNVERSIONED = 'unversioned'
+DEFAULT_INTERVAL_SECONDS = 15
+INSTANCE_FIELDS = {
+    'min_collection_interval': 'int',
+    'empty_default_hostname': 'bool',
+    'tags': 'strings',
+    'service': 'string',
+    'name': 'string',
+    'namespace': 'string',
+    'no_index': 'bool',
+}
 
 
 class LoadError(Exception):
-    """The check's code or configuration cannot be loaded; the message says which and why."""
+    """A loader could not load the check; the message is the loader's own."""
 
 
-@dataclass(frozen=True)
-class CheckConfig:
-    """One instance, as the Agent schedules it."""
-
-    path: Path
-    init_config: dict | None  # None when the file leaves it empty: the Agent hashes that differently from {}
-    instance: dict
-
-    @property
-    def source(self):
-        return f'file:{self.path}'
-
-    def with_overrides(self, options):
-        return replace(self, instance={**self.instance, **options})
+class ConfigureError(Exception):
+    """PythonCheck.Configure failed for one instance; the message is the Agent's."""
 
 
 @dataclass(frozen=True)
@@ -44,82 +55,119 @@ class CheckCode:
     version: str
 
 
+@dataclass(frozen=True)
+class Configured:
+    """One check object, and what Configure set for it on the Agent's side."""
+
+    check: object
+    interval_seconds: int
+    service: str
+    empty_default_hostname: bool
+
+
+def core_loader_error(name):
+    return f'Check {name} not found in Catalog'
+
+
 def load_check_code(name, checksd):
-    """Import the check module the way the Agent does and return its check class and version."""
-    from datadog_checks.base import AgentCheck
+    """The check class of `name`, or LoadError with the Python loader's message."""
+    from datadog_checks.checks import AgentCheck  # rtloader's base class: datadog_checks.checks.AgentCheck
 
     checksd = str(Path(checksd).resolve())
     if checksd not in sys.path:
         sys.path.append(checksd)  # last, as in the Agent: any installed module of the same name wins
-    errors = []
+    failures = []
     for module_name in (f'datadog_checks.{name}', name):
         try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name not in (module_name, 'datadog_checks'):
-                raise LoadError(f'unable to import module {module_name}: {error}') from error
-            errors.append(f'unable to import module {module_name}: no module named {module_name}')
-            continue
-        except Exception as error:
-            raise LoadError(f'unable to import module {module_name}: {type(error).__name__}: {error}') from error
-        check_class = _leaf_check_class(module, AgentCheck)
-        if check_class is None:
-            raise LoadError(
-                f'unable to find a check class in the module {module_name} ({getattr(module, "__file__", "?")}): '
-                f'a module of that name shadows the check, or it has no AgentCheck subclass without subclasses'
+            module = _import(module_name)
+        except (Exception, SystemExit) as error:  # rtloader reports any exception, sys.exit() included
+            failures.append(
+                f"unable to load python module {module_name}: unable to import module '{module_name}': "
+                f'{python_error(error)}'
             )
-        version = getattr(module, '__version__', UNVERSIONED)
-        return CheckCode(check_class, str(version))
-    raise LoadError(f'could not load check {name}: ' + '; '.join(errors) + f' (checks.d: {checksd})')
+            continue
+        check_class = _check_class(module, AgentCheck)
+        if check_class is None:
+            failures.append(
+                f'unable to load python module {module_name}: unable to find a subclass of the base check in module '
+                f"'{module_name}': cannot find a subclass"
+            )
+            continue
+        version = getattr(module, '__version__', None)
+        return CheckCode(check_class, version if isinstance(version, str) else UNVERSIONED)
+    raise LoadError(f'unable to load check {name}: ' + ', '.join(failures))
 
 
-def _leaf_check_class(module, base):
-    # Like the Agent: the first class, in name order, derived from AgentCheck with no subclass.
-    for _, candidate in sorted(inspect.getmembers(module, inspect.isclass)):
-        if issubclass(candidate, base) and candidate is not base and not candidate.__subclasses__():
+def _import(module_name):
+    # PyImport_ImportModule: the module itself, not its top-level package.
+    __import__(module_name)
+    return sys.modules[module_name]
+
+
+def _check_class(module, base):
+    # three.cpp _findSubclassOf: dir() order, a subclass of the base, not the base, without subclasses.
+    for symbol in dir(module):
+        try:
+            candidate = getattr(module, symbol)
+        except Exception:
+            continue
+        is_check = isinstance(candidate, type) and issubclass(candidate, base) and candidate is not base
+        if is_check and not candidate.__subclasses__():
             return candidate
     return None
 
 
-def find_config_files(name, confd):
-    """The configuration files the Agent would read for `name` in `confd`."""
-    confd = Path(confd)
-    folder = confd / f'{name}.d'
-    files = []
-    if folder.is_dir():
-        files = sorted(p for p in folder.iterdir() if p.suffix in ('.yaml', '.yml') and p.stat().st_size)
-        if not files and (folder / 'conf.yaml.default').is_file():
-            files = [folder / 'conf.yaml.default']
-    legacy = [confd / f'{name}{suffix}' for suffix in ('.yaml', '.yml')]
-    files += [p for p in legacy if p.is_file() and p.stat().st_size]
-    return files
+def python_error(error):
+    """rtloader's _fetchPythonError: the formatted traceback, or the exception's text without one.
+
+    rtloader calls Python from C, so a traceback starts at the first Python frame of the check; the
+    runner's own frames (this module) are left out to give the same text.
+    """
+    tb = error.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+        tb = tb.tb_next
+    if tb is None:
+        return str(error) or 'unknown error'
+    return ''.join(traceback.format_exception(type(error), error, tb))
 
 
-def load_configs(name, confd=None, conf_file=None):
-    """Every instance to run, from `conf_file` or from `confd`."""
-    files = [Path(conf_file)] if conf_file else find_config_files(name, confd)
-    if not files:
-        raise LoadError(f'no valid check found: no configuration for {name} in {Path(confd) / (name + ".d")}')
-    return [config for path in files for config in _read_config_file(path.resolve())]
+def configure(code, name, instance, init_config, check_id, agent_config):
+    """A configured check object for one instance, or ConfigureError with the Agent's message."""
+    global_config = yamlv2.decode(init_config, {'service': 'string'}, 'integration.CommonGlobalConfig')
+    if global_config.errors:
+        raise ConfigureError(yamlv2.error_text(global_config.errors))
+    common = yamlv2.decode(instance, INSTANCE_FIELDS, 'integration.CommonInstanceConfig')
+    if common.errors:
+        raise ConfigureError(yamlv2.error_text(common.errors))
+    interval = common.values.get('min_collection_interval', 0)
+    # The instance's service overrides init_config's; an empty one is no service (SetCheckService).
+    service = common.values.get('service') or global_config.values.get('service') or ''
 
-
-def _read_config_file(path):
+    # getCheck hands the check what AgentCheck.load_config reads back from the re-serialised YAML.
+    arguments = {
+        'name': name,
+        'init_config': _load_config(init_config) or {},
+        'instances': (_load_config(instance),),
+    }
     try:
-        document = yaml.safe_load(path.read_text(encoding='utf-8'))
-    except OSError as error:
-        raise LoadError(f'cannot read {path}: {error.strerror}') from error
-    except yaml.YAMLError as error:
-        raise LoadError(f'{path} is not valid YAML: {error}') from error
-    if not isinstance(document, dict):
-        raise LoadError(f'{path}: expected a mapping with `init_config` and `instances`')
-    instances = document.get('instances')
-    if not isinstance(instances, list) or not instances:
-        raise LoadError(f'{path}: `instances` must be a non-empty list')
-    init_config = document.get('init_config')
-    if init_config is not None and not isinstance(init_config, dict):
-        raise LoadError(f'{path}: `init_config` must be a mapping, got {init_config!r}')
-    for position, instance in enumerate(instances, 1):
-        instance = {} if instance is None else instance  # `-` followed by comments only
-        if not isinstance(instance, dict):
-            raise LoadError(f'{path}: instance #{position} must be a mapping, got {instance!r}')
-        yield CheckConfig(path, init_config, instance)
+        check = code.check_class(**arguments)
+    except (Exception, SystemExit) as new_api_error:
+        try:
+            check = code.check_class(**arguments, agentConfig=dict(agent_config))
+        except (Exception, SystemExit) as deprecated_api_error:
+            raise ConfigureError(
+                f"could not invoke '{name}' python check constructor. New constructor API returned:\n"
+                f'{python_error(new_api_error)}Deprecated constructor API returned:\n'
+                f'{python_error(deprecated_api_error)}'
+            ) from None
+    check.check_id = check_id
+    return Configured(
+        check,
+        interval if interval > 0 else DEFAULT_INTERVAL_SECONDS,
+        service,
+        common.values.get('empty_default_hostname', False),
+    )
+
+
+def _load_config(value):
+    return None if value is None else yaml.safe_load(yamlv2.marshal(value))

@@ -1,17 +1,25 @@
-"""Run a check's instances the way `datadog-agent check <name>` does, and collect what it would print."""
+"""Load and run a check's instances the way `datadog-agent check <name>` does, and keep what it would print."""
 
+import json
 import logging
+import re
 import socket
 import sys
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from . import builtins, loader
 from .checkid import check_id
-from .sampler import CheckSampler
+from .sampler import CheckSampler, Context
 from .stats import Stats
 
-DEFAULT_INTERVAL_SECONDS = 15
+# A traceback entry of the runner's own code: its "File" line, the source line and Python's ^^^ markers.
+_RUNNER_FRAME = re.compile(
+    r'  File "'
+    + re.escape(str(Path(__file__).parent))
+    + r'/[^"\n]*", line \d+, in [^\n]*\n(?:    [^\n]*\n)?(?:    [ ~^]+\n)?'
+)
 
 
 @dataclass
@@ -21,9 +29,27 @@ class InstanceReport:
     stats: Stats
     hostname: str
     series: list = field(default_factory=list)
-    service_checks: list = field(default_factory=list)  # (ServiceCheckSample, unix timestamp)
+    sketches: list = field(default_factory=list)
+    service_checks: list = field(default_factory=list)
     events: list = field(default_factory=list)
     metadata: dict = field(default_factory=dict)
+
+
+@dataclass
+class LoadedCheck:
+    check: object
+    stats: Stats
+
+
+@dataclass
+class Loading:
+    """The check objects built from the configurations, and what the Agent records about failures:
+    checkSchedulerStats.LoaderErrors (pkg/collector/scheduler.go, errors.go) and pyLoaderStats.ConfigureErrors
+    (pkg/collector/python/loader.go addExpvarConfigureError), which the collector status block shows."""
+
+    checks: list[LoadedCheck] = field(default_factory=list)
+    loader_errors: dict[str, dict[str, str]] = field(default_factory=dict)
+    configure_errors: dict[str, list[str]] = field(default_factory=dict)
 
 
 class StderrLog:
@@ -38,11 +64,11 @@ class StderrLog:
 
 
 class LocalAgent:
-    """The Agent's side of a check run: its built-in modules, hostname and persistent cache."""
+    """The Agent's side of a check run: its built-in modules, hostname, check loaders and persistent cache."""
 
     def __init__(self, run_path, hostname=None, log_level=None):
         self.hostname = hostname or socket.gethostname()
-        self.aggregator = builtins.Aggregator()
+        self.aggregator = builtins.Aggregator(self.hostname)
         self.datadog_agent = builtins.DatadogAgent(
             self.hostname,
             run_path,
@@ -51,55 +77,86 @@ class LocalAgent:
         )
         builtins.install(self.aggregator, self.datadog_agent)
 
-    def build(self, name, code, config, all_instances):
-        """One check object for one instance, as the Agent's Python loader builds it."""
-        instance_id = check_id(name, config.instance, config.init_config, all_instances)
-        check = code.check_class(
-            name=name, init_config=dict(config.init_config or {}), instances=(dict(config.instance),)
-        )
-        check.check_id = instance_id
-        interval = config.instance.get('min_collection_interval') or DEFAULT_INTERVAL_SECONDS
-        stats = Stats(
-            CheckName=name,
-            CheckVersion=code.version,
-            CheckConfigSource=config.source,
-            CheckID=instance_id,
-            Interval=int(interval * 1_000_000_000),
-        )
-        return check, stats
+    def load(self, name, checksd, configs):
+        """CheckScheduler.getChecks over every instance of every configuration: Core loader, then Python."""
+        loading = Loading()
+        code = None
+        for config in configs:
+            for index, instance in enumerate(config.instances):
+                instance_id = check_id(name, instance, config.init_config, config.instances)
+                failures = {loader.CORE_LOADER: loader.core_loader_error(name)}
+                try:
+                    code = code or loader.load_check_code(name, checksd)
+                    configured = loader.configure(
+                        code, name, instance, config.init_config, instance_id, self.datadog_agent.config
+                    )
+                except loader.LoadError as error:
+                    failures[loader.PYTHON_LOADER] = str(error)
+                except loader.ConfigureError as error:
+                    loading.configure_errors.setdefault(f'{name} ({code.version})', []).append(str(error))
+                    failures[loader.PYTHON_LOADER] = (
+                        f'could not configure check instance for python check {name}: {error}'
+                    )
+                else:
+                    self.aggregator.configure_sender(instance_id, configured.service, configured.empty_default_hostname)
+                    stats = Stats(
+                        CheckName=name,
+                        CheckVersion=code.version,
+                        CheckConfigSource=f'{config.source}[{index}]',
+                        CheckID=instance_id,
+                        Interval=configured.interval_seconds * 1_000_000_000,
+                    )
+                    loading.checks.append(LoadedCheck(configured.check, stats))
+                    loading.loader_errors.pop(name, None)  # errorStats.removeLoaderErrors
+                    continue
+                loading.loader_errors.setdefault(name, {}).update(failures)
+        return loading
 
-    def run(self, check, stats, times=1, pause_ms=0):
+    def run(self, loaded, times=1, pause_ms=0):
+        check, stats = loaded.check, loaded.stats
         report = InstanceReport(stats=stats, hostname=self.hostname)
         sampler = CheckSampler()
         for run in range(times):
             started = time.perf_counter()
-            error = check.run()
+            error = _without_runner_frames(check.run())
             warnings = check.get_warnings()
             elapsed = time.perf_counter() - started
-            now = time.time()
+            now = time.time()  # the sender's Commit, at the end of the run
             submissions = self.aggregator.take(stats.CheckID)
-            report.series += sampler.commit(submissions.metrics, now, self.hostname)
-            # The Agent's sender gives the default hostname to what comes without one.
-            report.service_checks += [
-                (replace(sample, hostname=sample.hostname or self.hostname), int(now))
-                for sample in submissions.service_checks
-            ]
+            for sample in submissions.metrics:
+                sampler.add_sample(sample, Context(sample.name, sample.host, sample.tags))
+            for bucket in submissions.buckets:
+                sampler.add_bucket(bucket, Context(bucket.name, bucket.host, bucket.tags))
+            series, sketches = sampler.commit(now)
+            report.series += series
+            report.sketches += sketches
+            report.service_checks += submissions.service_checks
             report.events += submissions.events
             stats.add(elapsed, error, warnings, submissions, now)
             if pause_ms and run < times - 1:
                 time.sleep(pause_ms / 1000)
+        provider, _, source = stats.CheckConfigSource.partition(':')
+        # check.GetMetadata (integration.ConfigSourceToMetadataMap), then the check's own set_metadata values.
         report.metadata = {
             'config.hash': stats.CheckID,
-            'config.provider': stats.CheckConfigSource.partition(':')[0],
+            'config.provider': provider,
+            'config.source': source or 'unknown',
             **self.datadog_agent.metadata.get(stats.CheckID, {}),
         }
         return report
 
 
-def configs_for(name, confd, conf_file):
-    """Configurations in file order, with the instances of their own file (the ID depends on them)."""
-    configs = loader.load_configs(name, confd, conf_file)
-    siblings = {}
-    for config in configs:
-        siblings.setdefault(config.path, []).append(config.instance)
-    return [(config, siblings[config.path]) for config in configs]
+def _without_runner_frames(error):
+    """The check's error report without the runner's own frames: in the Agent the `aggregator` and
+    `datadog_agent` calls are rtloader's C built-ins, which add no frame to a traceback."""
+    if not error or '"traceback"' not in error:
+        return error
+    from datadog_checks.base.utils.format import json as agent_json  # how AgentCheck.run encodes it
+
+    try:
+        entries = json.loads(error)
+        for entry in entries:
+            entry['traceback'] = _RUNNER_FRAME.sub('', entry['traceback'])
+    except (ValueError, TypeError, KeyError):
+        return error
+    return agent_json.encode(entries)

@@ -61,7 +61,7 @@ class Stats:
             ('MetricSamples', 'TotalMetricSamples', len(submissions.metrics)),
             ('Events', 'TotalEvents', len(submissions.events)),
             ('ServiceChecks', 'TotalServiceChecks', len(submissions.service_checks)),
-            ('HistogramBuckets', 'TotalHistogramBuckets', submissions.histogram_buckets),
+            ('HistogramBuckets', 'TotalHistogramBuckets', len(submissions.buckets)),
         ):
             if count > 0:
                 setattr(self, last, count)

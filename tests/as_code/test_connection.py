@@ -49,3 +49,28 @@ def test_dd_api_url_must_be_an_http_url():
     assert str(refused.value) == (
         'DD_API_URL=127.0.0.1:8080 is not an http(s) URL: unset it to use https://api.datadoghq.com.'
     )
+
+
+@pytest.mark.parametrize(
+    ('url', 'shown'),
+    [
+        ('https://alice:s3cret@proxy.example.com:8443', 'https://proxy.example.com:8443'),
+        ('http://token@127.0.0.1:8080/', 'http://127.0.0.1:8080'),
+    ],
+)
+def test_dd_api_url_with_a_user_or_password_is_refused_without_showing_them(url, shown):
+    with pytest.raises(SettingsError) as refused:
+        from_environment({'DD_API_URL': url, **KEYS})
+
+    assert str(refused.value) == (
+        f'DD_API_URL={shown} carries a user name or password: remove them; the keys go in DD_API_KEY and DD_APP_KEY.'
+    )
+
+
+def test_a_url_that_is_not_http_is_named_without_its_userinfo():
+    with pytest.raises(SettingsError) as refused:
+        from_environment({'DD_API_URL': 'alice:s3cret@proxy.example.com', **KEYS})
+
+    assert str(refused.value) == (
+        'DD_API_URL=proxy.example.com is not an http(s) URL: unset it to use https://api.datadoghq.com.'
+    )

@@ -99,3 +99,17 @@ def test_script_fails_with_the_apis_error_text(stand_in):
 
     assert result.returncode == 22  # curl --fail-with-body on an HTTP error
     assert json.loads(result.stdout) == {'errors': ["Invalid query: Rule 'scope_expr' didn't match"]}
+
+
+def test_apply_then_manages_the_dashboard_the_script_made(stand_in, clock, datadog_env, run):
+    assert run_script(stand_in, 'web-1').returncode == 0
+    [dashboard_id] = stand_in.dashboards
+
+    result = run('apply', '--only', 'dashboards', '--host', 'web-1')
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[0] == (
+        "unchanged dashboard 'Datadog exercise: my_metric and MySQL': "
+        f'https://app.datadoghq.com/dashboard/{dashboard_id}/datadog-exercise-my-metric-and-mysql'
+    )
+    assert len(stand_in.dashboards) == 3

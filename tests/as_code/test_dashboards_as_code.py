@@ -1,9 +1,13 @@
 """The dashboards' request bodies, exactly as `datadog-api-client` serializes them."""
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from datadog_exercise.as_code import dashboards
+from datadog_exercise.as_code.freshness import Freshness
 from datadog_exercise.as_code.wire import wire_body
 
-MANAGED = 'Managed by `datadog-exercise apply`: changes made in the UI are overwritten by the next apply.'
+SHIPPED = Freshness.from_max_data_age(7200)  # the shipped elec_france configuration's max_data_age
 
 ELEC_METRICS = {
     'elec_france.production',
@@ -57,7 +61,8 @@ def outline(dashboard):
 def test_exercise_timeboard_is_one_ordered_dashboard_of_three_formula_timeseries():
     assert wire_body(dashboards.exercise_timeboard('web-1'), 'dashboard') == {
         'title': 'Datadog exercise: my_metric and MySQL',
-        'description': f'The Datadog hands-on exercise: my_metric and MySQL. {MANAGED}',
+        'description': 'The Datadog hands-on exercise: my_metric and MySQL. Managed by `datadog-exercise apply` '
+        '(datadog-exercise:id:exercise_timeboard). Changes made in the UI are overwritten by the next apply.',
         'layout_type': 'ordered',
         'widgets': [
             timeseries_widget('my_metric on web-1', 'avg:my_metric{host:web-1}', 'query1', 'line'),
@@ -83,10 +88,10 @@ def test_timeboard_scopes_my_metric_to_the_host_given():
 
 
 def test_overview_shows_the_mix_consumption_exchanges_co2_shares_and_data_age():
-    body = wire_body(dashboards.electricity_overview(), 'dashboard')
+    body = wire_body(dashboards.electricity_overview(SHIPPED), 'dashboard')
 
     assert (body['title'], body['layout_type']) == ('France electricity: overview', 'ordered')
-    assert outline(dashboards.electricity_overview()) == [
+    assert outline(dashboards.electricity_overview(SHIPPED)) == [
         ('timeseries', 'Production by fuel (MW)', 'area', ['avg:elec_france.production{*} by {fuel}'], ['query1']),
         (
             'timeseries',
@@ -115,7 +120,7 @@ def test_overview_shows_the_mix_consumption_exchanges_co2_shares_and_data_age():
 
 
 def test_overview_names_its_series_and_bounds_the_shares_to_percent():
-    widgets = wire_body(dashboards.electricity_overview(), 'dashboard')['widgets']
+    widgets = wire_body(dashboards.electricity_overview(SHIPPED), 'dashboard')['widgets']
 
     assert widgets[1]['definition']['requests'][0]['formulas'] == [
         {'formula': 'consumption', 'alias': 'consumption'},
@@ -124,17 +129,45 @@ def test_overview_names_its_series_and_bounds_the_shares_to_percent():
     assert widgets[4]['definition']['yaxis'] == {'min': '0', 'max': '100'}
 
 
-def test_data_age_turns_yellow_after_an_hour_and_red_when_the_freshness_monitor_warns():
-    data_age = wire_body(dashboards.electricity_overview(), 'dashboard')['widgets'][5]['definition']
+def data_age_widget(freshness):
+    return wire_body(dashboards.electricity_overview(freshness), 'dashboard')['widgets'][5]['definition']
 
-    [request] = data_age['requests']
+
+def test_data_age_is_green_while_no_publication_is_missed_and_red_where_the_freshness_monitor_warns():
+    [request] = data_age_widget(SHIPPED)['requests']
+
     assert request['queries'][0]['aggregator'] == 'last'
     assert request['response_format'] == 'scalar'
-    assert request['conditional_formats'] == [
-        {'comparator': '>', 'value': 7200.0, 'palette': 'white_on_red'},
-        {'comparator': '>', 'value': 3600.0, 'palette': 'white_on_yellow'},
-        {'comparator': '<=', 'value': 3600.0, 'palette': 'white_on_green'},
+    # On the formula, where Datadog's own formula examples put them; none on the request.
+    assert 'conditional_formats' not in request
+    assert request['formulas'] == [
+        {
+            'formula': 'query1',
+            'conditional_formats': [
+                {'comparator': '<=', 'value': 2220.0, 'palette': 'white_on_green'},
+                {'comparator': '>', 'value': 7200.0, 'palette': 'white_on_red'},
+            ],
+        }
     ]
+
+
+COMPARATORS = {'<': float.__lt__, '<=': float.__le__, '>': float.__gt__, '>=': float.__ge__, '=': float.__eq__}
+
+
+@settings(max_examples=60, deadline=None)
+@given(max_data_age=st.integers(min_value=2221, max_value=7 * 86400), age=st.floats(min_value=0, max_value=30 * 86400))
+def test_at_most_one_data_age_rule_matches_any_age(max_data_age, age):
+    freshness = Freshness.from_max_data_age(max_data_age)
+    [formula] = data_age_widget(freshness)['requests'][0]['formulas']
+
+    matching = [
+        rule['palette']
+        for rule in formula['conditional_formats']
+        if COMPARATORS[rule['comparator']](age, rule['value'])
+    ]
+
+    expected = ['white_on_green'] if age <= freshness.late else ['white_on_red'] if age > max_data_age else []
+    assert matching == expected
 
 
 def test_production_detail_has_one_graph_per_fuel_the_hydro_breakdown_pumping_and_a_top_list():
@@ -180,7 +213,7 @@ def test_top_list_ranks_all_eight_fuels_largest_first_on_their_last_value():
 
 def test_electricity_dashboards_use_only_the_elec_france_metric_names():
     used = set()
-    for dashboard in (dashboards.electricity_overview(), dashboards.production_detail()):
+    for dashboard in (dashboards.electricity_overview(SHIPPED), dashboards.production_detail()):
         for _, _, _, queries, _ in outline(dashboard):
             used |= {query.split(':', 1)[1].split('{', 1)[0] for query in queries}
 

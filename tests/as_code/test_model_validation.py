@@ -2,13 +2,9 @@
 
 import pytest
 from datadog_api_client.v1.model.widget_display_type import WidgetDisplayType
-from datadog_stand_in import API_KEY, APP_KEY
 
-from datadog_exercise.as_code import cli as as_code_cli
 from datadog_exercise.as_code import dashboards, widgets
-from datadog_exercise.as_code.catalog import Managed
-from datadog_exercise.as_code.client import Datadog
-from datadog_exercise.as_code.connection import Connection
+from datadog_exercise.as_code.catalog import managed
 from datadog_exercise.as_code.wire import InvalidModel
 
 REFUSAL = (
@@ -33,15 +29,13 @@ def test_the_client_itself_takes_an_unknown_enum_value_without_a_word():
     assert (display_type.value, display_type._unparsed) == ('bar', True)
 
 
-def test_a_misspelt_enum_is_refused_before_any_request(stand_in):
+def test_a_misspelt_enum_is_refused_when_the_object_is_built():
     board = timeboard_with_bars_misspelt('web-1')
-    connection = Connection(site='datadoghq.com', api_url=stand_in.url, api_key=API_KEY, app_key=APP_KEY)
 
-    with Datadog(connection) as datadog, pytest.raises(InvalidModel) as refused:
-        datadog.create(Managed('dashboards', board.title, board.title, board))
+    with pytest.raises(InvalidModel) as refused:
+        managed('dashboards', board.title, board)
 
     assert str(refused.value) == REFUSAL
-    assert stand_in.requests == []
 
 
 @pytest.mark.parametrize('dry_run', [['--dry-run'], []], ids=['dry-run', 'apply'])
@@ -58,9 +52,10 @@ def test_a_misspelt_comparator_in_a_nested_list_is_found_too():
     widget = widgets.query_value('Data age (s)', 'min:elec_france.data.age{*}', 'last', [('=>', 1, 'white_on_red')])
 
     with pytest.raises(InvalidModel) as refused:
-        as_code_cli.dry_run_document([Managed('dashboards', 'T', 'T', dashboards.dashboard('T', 'Test.', [widget]))])
+        managed('dashboards', 'T', dashboards.dashboard('test', 'T', 'Test.', [widget]))
 
     assert str(refused.value) == (
-        "refusing to send the dashboard 'T': widgets[0].definition.requests[0].conditional_formats[0].comparator "
+        "refusing to send the dashboard 'T': "
+        'widgets[0].definition.requests[0].formulas[0].conditional_formats[0].comparator '
         "is '=>', not one of <, <=, =, >, >="
     )
