@@ -287,3 +287,25 @@ def test_anonymous_accounts_with_any_hosts_are_dropped_and_nothing_else(mariadb_
     assert result.exit_code == 0, result.output
     assert mariadb_server.run("SELECT host FROM mysql.user WHERE user = ''") == ()
     assert after == before
+
+
+@pytest.mark.parametrize('admin', ["o'brien", 'back\\slash', 'at@sign', "x' OR '1'='1"])
+@pytest.mark.parametrize(
+    'session', [SESSIONS['default'], SESSIONS['no-backslash-escapes']], ids=['default', 'no-backslash-escapes']
+)
+def test_an_admin_named_with_quotes_backslashes_or_at_signs_is_read_and_matched_exactly(mariadb, session, admin):
+    # setup reads its own grants from information_schema, matching the admin as GRANTEE spells it: 'user'@'host'.
+    with mariadb.admin() as connection, connection.cursor() as cursor:
+        cursor.execute("CREATE USER %s@'localhost' IDENTIFIED BY %s", (admin, OPERATOR_PASSWORD))
+        cursor.execute(
+            "GRANT CREATE USER, SELECT, PROCESS, BINLOG MONITOR, SLAVE MONITOR ON *.* TO %s@'localhost' "
+            'WITH GRANT OPTION',
+            (admin,),
+        )
+    as_admin = Session(session.global_sql_mode, admin=admin)
+    with server_running_as(mariadb, as_admin), tempfile.TemporaryDirectory() as confd:
+        result = run_setup(mariadb, Path(confd), as_admin, 'agent-password', '--drop-anonymous')
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].endswith(f'logged in as {admin}@localhost')
+    log_in_as_the_agent(mariadb, 'agent-password')
