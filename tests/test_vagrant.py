@@ -2,8 +2,10 @@
 
 No VM boots here. `vagrant up` is run only where it must stop before choosing a provider, and always with a
 provider that does not exist. The script runs end to end in its mode without the Agent (PROVISION_SKIP_AGENT=1):
-the package into a fresh virtualenv, the checks into a temporary Agent folder, the Agent's MySQL account on
-the session's MariaDB. Its Agent steps run function by function on a datadog.yaml in a temporary folder.
+the package built into a wheel, installed into a fresh virtualenv and a stand-in of the Agent's Python, the
+checks into a temporary Agent folder, the Agent's MySQL account on the session's MariaDB. Its Agent steps run
+function by function: datadog.yaml in a temporary folder, MariaDB's settings in a real mariadbd, the
+verification against a stand-in `datadog-agent` whose `check` is the project's runner.
 """
 
 import json
