@@ -333,7 +333,11 @@ def test_an_unprivileged_installer_refuses_links_the_same_way(layout):
     (agent / 'checks.d' / 'random_number.py').symlink_to(protected / 'etc' / 'sudoers')
     (agent / 'conf.d' / 'random_number.d').symlink_to(protected / 'etc')
     before = snapshot(protected)
-    script = UNPRIVILEGED_INSTALLER.format(repository=REPOSITORY, agent=agent, user=UNPRIVILEGED)
+    # The checkout may sit in a folder the user cannot read (mktemp -d is 0700): give it a readable copy.
+    readable = agent.parent / 'readable'
+    (readable / 'datadog_exercise').mkdir(parents=True)
+    shutil.copy(REPOSITORY / 'datadog_exercise' / 'agent_files.py', readable / 'datadog_exercise')
+    script = UNPRIVILEGED_INSTALLER.format(repository=readable, agent=agent, user=UNPRIVILEGED)
 
     result = as_unprivileged(unprivileged_python(), '-c', script) if os.geteuid() == 0 else run_python(script)
 
