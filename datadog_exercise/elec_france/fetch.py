@@ -192,7 +192,7 @@ class _Fetch:
             raise FetchError(f'{self.origin} sent a {encoding} body that cannot be decompressed: {error}') from None
         if inflater is not None and not inflater.eof:
             raise FetchError(f'{self.origin} sent a {encoding} body that ends before its end')
-        budget.check_time()  # an answer cut off by the watchdog may look complete
+        budget.check_time()  # an answer whose end came in after the deadline is late all the same
         return bytes(body)
 
     def _late(self, budget):
