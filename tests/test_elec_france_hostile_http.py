@@ -3,7 +3,8 @@ ends within `timeout` + 1 s per fetch it makes, says why the feed is unusable, a
 
 Each server is a real TCP server (tests/feedserver.py: ScriptedServer) writing raw bytes: headers dripped one
 byte at a time, endless redirects, slow hops, gzip bombs in a redirect's body or in the answer, a gzip header
-whose comment never ends, an endless stream of `100 Continue`. The wall clock is measured against a bound
+whose comment never ends, an endless stream of `100 Continue`; and before any answer, a real TLS server, an
+http or https proxy or a SOCKS5 proxy dripping what it sends. The wall clock is measured against a bound
 with room (1 s per fetch past the deadline, where the overrun measured is a few milliseconds).
 """
 
@@ -333,6 +334,25 @@ def socks5_to(feed):
         relay(connection, feed.port, stop)
 
     return socks5_answer(script)
+
+
+def test_a_socks_proxy_refusing_is_named_without_its_credentials(datadog_agent, aggregator):
+    def refusing(connection, path, stop):
+        connection.recv(16)
+        connection.sendall(b'\x05\xff')  # no authentication method acceptable
+
+    with ScriptedServer(refusing, reads_request=False) as proxy:
+        settings = via('socks5h', 'http://eco2mix.example/curves/eco2mixWeb')(proxy)
+        settings['proxy']['http'] = settings['proxy']['http'].replace('socks5h://', 'socks5h://rte:s3cr3t@')
+        check = make_check(settings.pop('eco2mix_url'), proxy.odre_url, source='eco2mix', co2=False, **settings)
+
+        run_bounded(check)
+
+    [sample] = aggregator.service_checks('elec_france.can_connect')
+    assert sample.message == (
+        'eco2mix: cannot connect to eco2mix.example: Failed to establish a new connection: '
+        'All offered SOCKS5 authentication methods were rejected'
+    )
 
 
 PROXIES = {

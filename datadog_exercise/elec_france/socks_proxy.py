@@ -34,10 +34,11 @@ class BudgetedSocks:
             return self._through_proxy()
         except TimeoutError as error:
             raise ConnectTimeoutError(self, f'Connection to {self.host} timed out') from error
-        except socks.ProxyError as error:
+        except socks.ProxyError as error:  # as urllib3 says it: the socket's error, when PySocks wraps one
             if isinstance(error.socket_err, TimeoutError):
                 raise ConnectTimeoutError(self, f'Connection to {self.host} timed out') from error
-            raise NewConnectionError(self, f'Failed to establish a new connection: {error}') from error
+            reason = error.socket_err or error
+            raise NewConnectionError(self, f'Failed to establish a new connection: {reason}') from error
         except OSError as error:
             raise NewConnectionError(self, f'Failed to establish a new connection: {error}') from error
 
