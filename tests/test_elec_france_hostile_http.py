@@ -160,6 +160,17 @@ def run_bounded(check, limit=60):
     return outcome['error'], elapsed
 
 
+def fault_of_one_fetch(check, aggregator):
+    """Run the check, which makes one fetch: it ends within the timeout + 1 s, without an error, CRITICAL; the
+    service check's message."""
+    error, elapsed = run_bounded(check)
+    assert error == ''
+    assert elapsed <= TIMEOUT + 1, f'{elapsed:.2f} s for one fetch'
+    [sample] = aggregator.service_checks('elec_france.can_connect')
+    assert sample.status == AgentCheck.CRITICAL
+    return sample.message
+
+
 def make_check(eco2mix_url, odre_url, **options):
     instance = {'eco2mix_url': eco2mix_url, 'odre_url': odre_url, 'timeout': TIMEOUT, **options}
     check = ElecFranceCheck('elec_france', {}, [instance])
@@ -297,13 +308,9 @@ def test_what_comes_before_the_answer_costs_at_most_the_timeout_plus_one_second(
         settings = options(server)
         check = make_check(settings.pop('eco2mix_url'), server.odre_url, source='eco2mix', co2=False, **settings)
 
-        error, elapsed = run_bounded(check)
+        message = fault_of_one_fetch(check, aggregator)
 
-    assert error == ''
-    assert elapsed <= TIMEOUT + 1, f'{elapsed:.2f} s for one fetch'
-    [sample] = aggregator.service_checks('elec_france.can_connect')
-    assert sample.status == AgentCheck.CRITICAL
-    assert reason in sample.message, sample.message
+    assert reason in message, message
 
 
 def relay(client, port, stop):
@@ -415,12 +422,9 @@ def test_a_tls_handshake_in_slow_motion_costs_at_most_the_timeout_plus_one_secon
         url = server.eco2mix_url.replace('http://', 'https://')
         check = make_check(url, server.odre_url, source='eco2mix', co2=False, tls_verify=False)
 
-        error, elapsed = run_bounded(check)
+        message = fault_of_one_fetch(check, aggregator)
 
-    assert error == ''
-    assert elapsed <= TIMEOUT + 1, f'{elapsed:.2f} s for one fetch'
-    [sample] = aggregator.service_checks('elec_france.can_connect')
-    assert sample.message == f'eco2mix: 127.0.0.1:{server.port} did not answer within 1 s'
+    assert message == f'eco2mix: 127.0.0.1:{server.port} did not answer within 1 s'
 
 
 def test_a_proxy_dripping_its_tunnel_answer_costs_at_most_the_timeout_plus_one_second(datadog_agent, aggregator):
@@ -433,13 +437,10 @@ def test_a_proxy_dripping_its_tunnel_answer_costs_at_most_the_timeout_plus_one_s
             proxy={'https': proxy.base},
         )
 
-        error, elapsed = run_bounded(check)
+        message = fault_of_one_fetch(check, aggregator)
 
-    assert error == ''
-    assert elapsed <= TIMEOUT + 1, f'{elapsed:.2f} s for one fetch'
     assert proxy.paths == ['eco2mix.example:443']  # the CONNECT request: the tunnel was asked for
-    [sample] = aggregator.service_checks('elec_france.can_connect')
-    assert sample.message == 'eco2mix: eco2mix.example did not answer within 1 s'
+    assert message == 'eco2mix: eco2mix.example did not answer within 1 s'
 
 
 @pytest.mark.parametrize('script, reason', CASES.values(), ids=CASES.keys())
@@ -449,13 +450,9 @@ def test_a_hostile_server_costs_one_fetch_at_most_its_timeout_plus_one_second(
     with ScriptedServer(script) as server:
         check = make_check(server.eco2mix_url, server.odre_url, source='eco2mix', co2=False)
 
-        error, elapsed = run_bounded(check)
+        message = fault_of_one_fetch(check, aggregator)
 
-    assert error == ''
-    assert elapsed <= TIMEOUT + 1, f'{elapsed:.2f} s for one fetch'
-    [sample] = aggregator.service_checks('elec_france.can_connect')
-    assert sample.status == AgentCheck.CRITICAL
-    assert reason in sample.message, sample.message
+    assert reason in message, message
     assert aggregator.metric_names == []
 
 
