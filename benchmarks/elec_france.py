@@ -8,8 +8,9 @@ Every figure is measured in this run and given as a ratio to a baseline measured
 - peak memory of each, in a fresh interpreter;
 - a check run served from the cache (goal: under 1 ms), against the same run that fetches;
 - requests per hour under the fetch policy on a simulated clock, against a check fetching every run;
-- one check run against each hostile server of tests/test_elec_france_hostile_http.py and a few answers
-  made to cost memory, each in a fresh interpreter: its peak memory (VmHWM) against a normal run's, and
+- one check run against each hostile server of tests/test_elec_france_hostile_http.py (answers, and what
+  comes before them: TLS handshakes, proxy tunnels, SOCKS proxies) and a few answers made to cost memory,
+  each in a fresh interpreter: its peak memory (VmHWM) against a normal run's, and
   its wall-clock time against `timeout` (issue 10: the memory ceiling and the timeout + 1 s per fetch).
 """
 
@@ -194,7 +195,7 @@ HOSTILE_TIMEOUT = 2
 
 def hostile_runs():
     """(name, peak KiB, KiB after imports, seconds, fetches) of one check run per server, each in a fresh process."""
-    from test_elec_france_hostile_http import CASES, NOW, redirect_carrying_a_gzip_bomb
+    from test_elec_france_hostile_http import BEFORE_THE_ANSWER, CASES, NOW, redirect_carrying_a_gzip_bomb
 
     from datadog_exercise.elec_france.feeds import MAX_BYTES
 
@@ -205,9 +206,9 @@ def hostile_runs():
     fixtures = ROOT / 'tests' / 'fixtures'
     runs = []
 
-    def run(name, eco2mix_url, odre_url, source, fetches):
+    def run(name, eco2mix_url, odre_url, source, fetches, **options):
         instance = {'eco2mix_url': eco2mix_url, 'odre_url': odre_url, 'source': source, 'timeout': HOSTILE_TIMEOUT}
-        instance |= NATIONAL_ONLY
+        instance |= NATIONAL_ONLY | options
         result = run_check_in_a_fresh_interpreter(instance, NOW)
         runs.append((name, result['peak_kib'], result['imports_kib'], result['seconds'], fetches))
 
@@ -223,6 +224,10 @@ def hostile_runs():
     for name, (script, _) in CASES.items():
         with ScriptedServer(script) as server:
             run(name, server.eco2mix_url, server.odre_url, 'eco2mix', 1)
+    for name, (script, reads_request, options, _) in BEFORE_THE_ANSWER.items():
+        with ScriptedServer(script, reads_request=reads_request) as server:
+            settings = options(server)
+            run(name, settings.pop('eco2mix_url'), server.odre_url, 'eco2mix', 1, **settings)
     with ScriptedServer(redirect_carrying_a_gzip_bomb) as eco2mix, ScriptedServer(CASES['gzip bomb'][0]) as odre:
         run('both feeds: gzip bombs', eco2mix.eco2mix_url, odre.odre_url, 'auto', 2)
     return runs

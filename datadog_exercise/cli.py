@@ -162,23 +162,57 @@ def check(
 @click.option('--owner', default='dd-agent', show_default=True, help='Owner of the installed files, when it exists.')
 def install(agent_dir, checks, dry_run, uninstall, embedded_pip, owner):
     """Install the checks into an Agent's checks.d and conf.d."""
+    from .agent_files import UnsafePath
     from .install import InstallError, install_steps, uninstall_steps
 
     checks = checks or paths.shipped_checks()
-    if uninstall:
-        steps = uninstall_steps(agent_dir, checks)
-    else:
-        steps = install_steps(agent_dir, checks, owner=owner, embedded_pip=embedded_pip)
     try:
+        if uninstall:
+            steps = uninstall_steps(agent_dir, checks)
+        else:
+            steps = install_steps(agent_dir, checks, owner=owner, embedded_pip=embedded_pip)
         for step in steps:
             step.run(dry_run, click.echo)
-    except (InstallError, subprocess.CalledProcessError, OSError) as error:
+    except (InstallError, UnsafePath, subprocess.CalledProcessError, OSError) as error:
         raise click.ClickException(str(error)) from None
     if not dry_run and not uninstall:
         click.echo(
             'Restart the Agent (sudo systemctl restart datadog-agent), then check each one with '
             'sudo -u dd-agent datadog-agent check <name>.'
         )
+
+
+@main.command('verify-agent')
+@click.option(
+    '--check',
+    'checks',
+    multiple=True,
+    help='A check to run (repeatable). Default: random_number, elec_france and mysql.',
+)
+@click.option(
+    '--traces-from',
+    default='python',
+    show_default=True,
+    help="The language of the tracer whose traces must have reached the trace-agent; '' not to check traces.",
+)
+@click.option(
+    '--wait',
+    type=click.FloatRange(0, 3600),
+    default=150,
+    show_default=True,
+    help='Seconds to wait for the traces: the trace-agent publishes its counts about once a minute.',
+)
+@click.option('--agent', default='datadog-agent', show_default=True, help="The Agent's command.")
+@click.option('--agent-user', default='dd-agent', show_default=True, help='Who runs the checks, when this is root.')
+def verify_agent(checks, traces_from, wait, agent, agent_user):
+    """Run each check once under the real Agent, as its user, and check that the app's traces arrived.
+
+    Exit 1, naming what failed, unless each check loads and runs without error and the traces arrived.
+    """
+    from .verify_agent import EXERCISE_CHECKS, VerifyAgentRequest, run_verify_agent
+
+    request = VerifyAgentRequest(agent, tuple(checks) or EXERCISE_CHECKS, traces_from or None, wait, agent_user)
+    raise SystemExit(run_verify_agent(request, click.echo))
 
 
 @main.command()

@@ -6,19 +6,17 @@ differs from the shipped one is the user's: it is kept, and the shipped one is w
 as `conf.yaml.example` (which the Agent ignores). Files belong to `dd-agent` where that user exists.
 """
 
-import contextlib
-import grp
 import json
 import os
-import pwd
 import shlex
-import shutil
 import subprocess
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 from . import __version__, paths
+from .agent_files import AgentFolder, Owner
+from .agent_user import AgentUser
 from .checks import NEEDS_PACKAGE
 
 DISTRIBUTION = 'datadog-exercise'
@@ -43,40 +41,48 @@ class Step:
 
 
 def install_steps(agent_dir, checks, owner='dd-agent', embedded_pip=None):
-    agent_dir = Path(agent_dir)
+    folder = AgentFolder(agent_dir)
+    file_owner = Owner.user(owner)  # None where that user does not exist: ownership is left as it is
     steps = []
     needed_packages = []
     for name in checks:
-        module = paths.CHECKSD / f'{name}.py'
-        config = paths.confd() / f'{name}.d' / 'conf.yaml'
-        steps += _copy_steps(module, agent_dir / 'checks.d' / f'{name}.py', owner, mode=0o644)
-        steps += _config_steps(config, agent_dir / 'conf.d' / f'{name}.d', owner)
+        module = (paths.CHECKSD / f'{name}.py').read_bytes()
+        config = (paths.confd() / f'{name}.d' / 'conf.yaml').read_bytes()
+        steps += _copy_steps(folder, f'{name}.py', module, f'checks.d/{name}.py', file_owner, mode=0o644)
+        steps += _config_steps(folder, config, f'conf.d/{name}.d', file_owner)
         if name in NEEDS_PACKAGE:
             needed_packages.append(name)
     if needed_packages:
-        steps += _package_steps(needed_packages, embedded_pip)
+        steps += _package_steps(needed_packages, embedded_pip, owner)
     return steps
 
 
 def uninstall_steps(agent_dir, checks):
-    agent_dir = Path(agent_dir)
+    folder = AgentFolder(agent_dir)
     steps = []
     for name in checks:
-        shipped_module = paths.CHECKSD / f'{name}.py'
-        shipped_config = paths.confd() / f'{name}.d' / 'conf.yaml'
-        folder = agent_dir / 'conf.d' / f'{name}.d'
+        shipped_module = (paths.CHECKSD / f'{name}.py').read_bytes()
+        shipped_config = (paths.confd() / f'{name}.d' / 'conf.yaml').read_bytes()
+        config_folder = f'conf.d/{name}.d'
         for installed, shipped in (
-            (agent_dir / 'checks.d' / f'{name}.py', shipped_module),
-            (folder / 'conf.yaml', shipped_config),
-            (folder / 'conf.yaml.example', shipped_config),
+            (f'checks.d/{name}.py', shipped_module),
+            (f'{config_folder}/conf.yaml', shipped_config),
+            (f'{config_folder}/conf.yaml.example', shipped_config),
         ):
-            if not installed.exists():
+            current = folder.read(installed)
+            if current is None:
                 continue
-            if _same(installed, shipped):
-                steps.append(Step(f'remove {installed}', installed.unlink))
+            path = folder.root / installed
+            if current == shipped:
+                steps.append(Step(f'remove {path}', lambda installed=installed: folder.remove(installed)))
             else:
-                steps.append(Step(f'keep {installed}: it differs from what this package installs', None))
-        steps.append(Step(f'remove {folder} if empty', lambda folder=folder: _remove_if_empty(folder)))
+                steps.append(Step(f'keep {path}: it differs from what this package installs', None))
+        steps.append(
+            Step(
+                f'remove {folder.root / config_folder} if empty',
+                lambda config_folder=config_folder: folder.remove_folder_if_empty(config_folder),
+            )
+        )
     if any(name in NEEDS_PACKAGE for name in checks):
         steps.append(
             Step(
@@ -88,45 +94,52 @@ def uninstall_steps(agent_dir, checks):
     return steps
 
 
-def _copy_steps(source, target, owner, mode):
-    if target.exists() and _same(source, target):
-        return [Step(f'keep {target}: already up to date', None)]
-    return [Step(f'copy {source.name} to {target}', lambda: _write(target, source.read_bytes(), mode, owner))]
+def _copy_steps(folder, source_name, content, target, owner, mode):
+    path = folder.root / target
+    if folder.read(target) == content:
+        return [Step(f'keep {path}: already up to date', None)]
+    return [Step(f'copy {source_name} to {path}', lambda: folder.write(target, content, mode, owner))]
 
 
-def _config_steps(shipped, folder, owner):
-    target = folder / 'conf.yaml'
-    example = folder / 'conf.yaml.example'
-    if not target.exists():
-        return [Step(f'write {target}', lambda: _write(target, shipped.read_bytes(), 0o640, owner))]
-    if _same(shipped, target):
-        return [Step(f'keep {target}: already up to date', None)]
-    steps = [Step(f'keep {target}: it differs from the shipped configuration, so it is yours', None)]
-    if not (example.exists() and _same(shipped, example)):
+def _config_steps(folder, shipped, config_folder, owner):
+    target = f'{config_folder}/conf.yaml'
+    example = f'{config_folder}/conf.yaml.example'
+    path = folder.root / target
+    current = folder.read(target)
+    if current is None:
+        return [Step(f'write {path}', lambda: folder.write(target, shipped, 0o640, owner))]
+    if current == shipped:
+        return [Step(f'keep {path}: already up to date', None)]
+    steps = [Step(f'keep {path}: it differs from the shipped configuration, so it is yours', None)]
+    if folder.read(example) != shipped:
         steps.append(
             Step(
-                f'write the shipped configuration to {example}',
-                lambda: _write(example, shipped.read_bytes(), 0o640, owner),
+                f'write the shipped configuration to {folder.root / example}',
+                lambda: folder.write(example, shipped, 0o640, owner),
             )
         )
     return steps
 
 
-def _package_steps(checks, embedded_pip):
+def _package_steps(checks, embedded_pip, owner):
     spec = package_spec()
     pip = embedded_pip or next((p for p in EMBEDDED_PIP_CANDIDATES if os.access(p, os.X_OK)), None)
     needs = ', '.join(checks)
     # --no-deps: the Agent's Python has its own pinned datadog-checks-base, requests, lxml...; they must never
     # be upgraded or downgraded for this package. The import check below says if something is missing.
+    # A local wheel is reinstalled from the file even when its version is installed already (the source may have
+    # changed since), and nothing is fetched for it (--no-index).
+    options = ['--no-deps', *(['--no-index', '--force-reinstall'] if spec.endswith('.whl') else [])]
     if pip is None:
-        command = f'sudo -Hu dd-agent {EMBEDDED_PIP_CANDIDATES[0]} install --no-deps {shlex.quote(spec)}'
+        command = shlex.join(['sudo', '-Hu', owner, EMBEDDED_PIP_CANDIDATES[0], 'install', *options, spec])
         message = f"{needs} needs the {DISTRIBUTION} package in the Agent's embedded Python, and no embedded pip was "
         return [Step(message + f'found; run: {command}', None)]
-    command = [str(pip), 'install', '--disable-pip-version-check', '--no-deps', spec]
+    agent_user = AgentUser.of(owner)
+    command = [str(pip), 'install', '--disable-pip-version-check', *options, spec]
     steps = [
         Step(
-            f"install {spec} into the Agent's Python for {needs}: {shlex.join(command)}",
-            lambda: subprocess.run(command, check=True),
+            f"install {spec} into the Agent's Python for {needs}{agent_user.as_text}: {shlex.join(command)}",
+            lambda: subprocess.run(command, check=True, **agent_user.subprocess_options()),
         )
     ]
     python = next(
@@ -139,13 +152,18 @@ def _package_steps(checks, embedded_pip):
         *steps,
         Step(
             f"check that the Agent's Python ({python}) imports {', '.join(modules)}",
-            lambda: _check_imports(python, modules, pip),
+            lambda: _check_imports(python, modules, pip, agent_user),
         ),
     ]
 
 
-def _check_imports(python, modules, pip):
-    result = subprocess.run([str(python), '-c', f'import {", ".join(modules)}'], capture_output=True, text=True)
+def _check_imports(python, modules, pip, agent_user):
+    result = subprocess.run(
+        [str(python), '-c', f'import {", ".join(modules)}'],
+        capture_output=True,
+        text=True,
+        **agent_user.subprocess_options(),
+    )
     if result.returncode:
         reason = (result.stderr.strip().splitlines() or ['no error text'])[-1]
         raise InstallError(
@@ -164,37 +182,3 @@ def package_spec():
     if url.startswith('file://'):
         return url.removeprefix('file://')
     return f'{DISTRIBUTION}=={__version__}'
-
-
-def _same(first, second):
-    try:
-        return Path(first).read_bytes() == Path(second).read_bytes()
-    except OSError:
-        return False
-
-
-def _write(target, content, mode, owner):
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f'.{target.name}.tmp')
-    temporary.write_bytes(content)
-    temporary.chmod(mode)
-    _chown(temporary, owner)
-    temporary.replace(target)
-    _chown(target.parent, owner)
-
-
-def _chown(path, owner):
-    try:
-        user = pwd.getpwnam(owner)
-    except KeyError:
-        return  # no such user here (a machine without the Agent): leave ownership as it is
-    try:
-        group = grp.getgrgid(user.pw_gid).gr_name
-    except KeyError:
-        group = user.pw_gid
-    shutil.chown(path, user.pw_name, group)
-
-
-def _remove_if_empty(folder):
-    with contextlib.suppress(OSError):
-        folder.rmdir()

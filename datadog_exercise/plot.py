@@ -1,8 +1,9 @@
 """`datadog-exercise plot`: a day of France's electricity mix as a picture (matplotlib, PNG).
 
 Production is stacked by fuel, consumption is drawn over it (the gap is the exchange balance and
-pumping), and the CO2 intensity is on a second axis. The data comes from RTE, or from recorded
-answers (`--replay`).
+pumping), and the CO2 intensity is on a second axis. The data comes from RTE, fetched as the check
+fetches (one deadline and one byte cap per answer: elec_france/fetch.py), or from recorded answers
+(`--replay`).
 """
 
 from datetime import datetime, time, timedelta
@@ -12,6 +13,10 @@ from .eco2mix.labels import CO2_INTENSITY, CONSUMPTION, SeriesKey
 from .eco2mix.model import FeedError
 from .eco2mix.slots import PARIS
 from .eco2mix.snapshot import quarter_hours
+from .elec_france.config import DEFAULT_TIMEOUT
+from .elec_france.feeds import ECO2MIX_MIX, MAX_BYTES
+from .elec_france.fetch import FetchError, get_body
+from .elec_france.transport import BudgetedSession
 
 ECO2MIX_URL = 'https://eco2mix.rte-france.com/curves/eco2mixWeb'
 # Bottom to top: the steady producers first.
@@ -31,19 +36,18 @@ class PlotError(Exception):
     pass
 
 
-def fetch_live(day, timeout=15):
-    """The éCO2mix answers (mix and co2) covering `day` and the day before, from RTE."""
-    import requests
-
+def fetch_live(day, url=ECO2MIX_URL, timeout=DEFAULT_TIMEOUT):
+    """The éCO2mix answers (mix and co2) covering `day` and the day before, from RTE: each within `timeout`
+    seconds and the check's byte cap, whatever the server sends."""
     params = {'dateDeb': f'{day - timedelta(days=1):%d/%m/%Y}', 'dateFin': f'{day:%d/%m/%Y}', 'mode': 'NORM'}
     bodies = []
-    for kind in ('mix', 'co2'):
-        try:
-            response = requests.get(ECO2MIX_URL, params={'type': kind, **params}, timeout=timeout)
-            response.raise_for_status()
-        except requests.RequestException as error:
-            raise PlotError(f'cannot fetch éCO2mix type={kind}: {error}') from None
-        bodies.append(response.content)  # bytes: RTE sends no charset
+    with BudgetedSession() as session:
+        for kind in ('mix', 'co2'):
+            try:
+                # bytes: RTE sends no charset
+                bodies.append(get_body(session, url, {'type': kind, **params}, timeout, MAX_BYTES[ECO2MIX_MIX]))
+            except FetchError as error:
+                raise PlotError(f'cannot fetch éCO2mix type={kind}: {error}') from None
     return bodies
 
 

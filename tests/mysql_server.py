@@ -33,9 +33,15 @@ class MariaDB:
     baseline: frozenset = frozenset()
 
     def admin(self):
-        """A root connection through the unix socket, in autocommit mode."""
+        """A root connection through the unix socket, in autocommit mode (without PyMySQL's attempt at TLS, which
+        costs 50 ms a connection and which the socket does not need)."""
         return pymysql.connect(
-            unix_socket=self.socket, user='root', password=self.root_password, autocommit=True, connect_timeout=5
+            unix_socket=self.socket,
+            user='root',
+            password=self.root_password,
+            autocommit=True,
+            connect_timeout=5,
+            ssl_disabled=True,
         )
 
     def run(self, *statements):
@@ -97,12 +103,12 @@ def _as_user():
     return [f'--user={pwd.getpwuid(os.getuid()).pw_name}'] if os.getuid() == 0 else []
 
 
-def _start(server, mariadbd):
+def _start(server, mariadbd, performance_schema, settings_file):
     log = server.datadir.parent / 'error.log'
     server.process = subprocess.Popen(
         [
             mariadbd,
-            '--no-defaults',
+            f'--defaults-file={settings_file}' if settings_file else '--no-defaults',
             f'--datadir={server.datadir}',
             f'--socket={server.socket}',
             f'--port={server.port}',
@@ -110,6 +116,7 @@ def _start(server, mariadbd):
             f'--pid-file={server.datadir.parent / "mariadb.pid"}',
             f'--log-error={log}',
             '--innodb-buffer-pool-size=16M',
+            *([] if settings_file else [f'--performance-schema={"ON" if performance_schema else "OFF"}']),
             *_as_user(),
         ],
         stdin=subprocess.DEVNULL,
@@ -129,8 +136,13 @@ def _start(server, mariadbd):
 
 
 @contextlib.contextmanager
-def started(top):
-    """A server installed and running under the folder TOP, stopped on exit."""
+def started(top, performance_schema=True, settings_file=None):
+    """A server installed and running under the folder TOP, stopped on exit.
+
+    performance_schema is ON, as the Vagrant VM sets it for the Agent's extra_performance_metrics (MariaDB's
+    default is OFF, which one test needs: it starts its own server). With SETTINGS_FILE, the server reads its
+    settings from that file (as from /etc/mysql) and performance_schema is left to it.
+    """
     mariadbd, install_db = binary('mariadbd'), binary('mariadb-install-db')
     server = MariaDB(
         datadir=top / 'data', socket=str(top / 'mysqld.sock'), port=free_port(), root_password=secrets.token_hex(12)
@@ -148,7 +160,7 @@ def started(top):
     )
     if installed.returncode != 0:
         pytest.fail(f'mariadb-install-db failed:\n{installed.stdout}{installed.stderr}')
-    _start(server, mariadbd)
+    _start(server, mariadbd, performance_schema, settings_file)
     try:
         with (
             pymysql.connect(unix_socket=server.socket, user='root', password='', autocommit=True) as connection,

@@ -116,3 +116,32 @@ def mutated(draw, base, pieces, repeated=(b'<type', b'</type>')):
             if 0 <= start < end:
                 body[start:start] = body[start : end + len(repeated[1])]
     return bytes(body)
+
+
+def embedded_pip(tmp_path):
+    """A stand-in for /opt/datadog-agent/embedded/bin/pip: installs into its own site-packages folder."""
+    embedded_site = tmp_path / 'embedded' / 'site-packages'
+    pip = tmp_path / 'embedded' / 'pip'
+    pip.parent.mkdir()
+    pip.write_text(
+        f'#!/bin/sh\nexec {sys.executable} -m pip "$@" --quiet --target {embedded_site} --no-deps '
+        '--no-build-isolation\n'
+    )
+    pip.chmod(0o755)
+    return embedded_site, pip
+
+
+def stand_in_agent(folder, status):
+    """A `datadog-agent` for the tests: `check NAME` is the project's runner on FOLDER/checks.d and FOLDER/conf.d
+    (it prints what the Agent prints), `status --json` prints the file STATUS."""
+    agent = folder / 'datadog-agent'
+    agent.write_text(
+        '#!/bin/sh\n'
+        'case "$1" in\n'
+        f'  check) exec {sys.executable} -m datadog_exercise check "$2" --checksd {folder}/checks.d '
+        f'--confd {folder}/conf.d --run-path {folder}/run ;;\n'
+        f'  status) cat {status} ;;\n'
+        'esac\n'
+    )
+    agent.chmod(0o755)
+    return agent

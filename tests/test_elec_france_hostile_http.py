@@ -3,15 +3,24 @@ ends within `timeout` + 1 s per fetch it makes, says why the feed is unusable, a
 
 Each server is a real TCP server (tests/feedserver.py: ScriptedServer) writing raw bytes: headers dripped one
 byte at a time, endless redirects, slow hops, gzip bombs in a redirect's body or in the answer, a gzip header
-whose comment never ends, an endless stream of `100 Continue`. The wall clock is measured against a bound
+whose comment never ends, an endless stream of `100 Continue`; and before any answer, a real TLS server, an
+http or https proxy or a SOCKS5 proxy dripping what it sends. The wall clock is measured against a bound
 with room (1 s per fetch past the deadline, where the overrun measured is a few milliseconds).
 """
 
+import contextlib
+import functools
+import select
+import socket
+import ssl
+import sys
 import threading
 import time
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import pytest
+import trustme
 from datadog_checks.base import AgentCheck
 
 from datadog_exercise.elec_france.check import ElecFranceCheck
@@ -19,12 +28,13 @@ from datadog_exercise.elec_france.feeds import MAX_BYTES
 
 from feedserver import GZIP_HEADER_WITH_COMMENT, Answer, FeedServer, ScriptedServer, gzip_bomb, send_slowly
 from fixtures.build import costliest_answers
-from support import NATIONAL_ONLY, run_check_in_a_fresh_interpreter
+from support import FIXTURES, NATIONAL_ONLY, run_check_in_a_fresh_interpreter
 
 TIMEOUT = 1  # seconds: small, so that the suite stays fast
 MEMORY_CEILING_MIB = 48  # what one run may add to the interpreter's peak memory, whatever a server sends (README)
 NOW = datetime(2023, 9, 22, 0, 21, 9, tzinfo=UTC).timestamp()
 ECO2MIX_CAP = MAX_BYTES['eco2mix_mix']
+MIX = (FIXTURES / 'eco2mix_mix_2023-09-21_22.xml').read_bytes()
 
 
 def head(status, *headers):
@@ -151,6 +161,17 @@ def run_bounded(check, limit=60):
     return outcome['error'], elapsed
 
 
+def fault_of_one_fetch(check, aggregator):
+    """Run the check, which makes one fetch: it ends within the timeout + 1 s, without an error, CRITICAL; the
+    service check's message."""
+    error, elapsed = run_bounded(check)
+    assert error == ''
+    assert elapsed <= TIMEOUT + 1, f'{elapsed:.2f} s for one fetch'
+    [sample] = aggregator.service_checks('elec_france.can_connect')
+    assert sample.status == AgentCheck.CRITICAL
+    return sample.message
+
+
 def make_check(eco2mix_url, odre_url, **options):
     instance = {'eco2mix_url': eco2mix_url, 'odre_url': odre_url, 'timeout': TIMEOUT, **NATIONAL_ONLY, **options}
     check = ElecFranceCheck('elec_france', {}, [instance])
@@ -159,17 +180,252 @@ def make_check(eco2mix_url, odre_url, **options):
     return check
 
 
+# ---- before the answer: a TLS handshake, a proxy's tunnel, a SOCKS proxy's handshake -------------------------------
+# Each is read before http.client reads an answer; each is held to the same deadline (transport.py), and no thread
+# is started to cut it off (a check may not start one).
+
+TUNNELLED_URL = 'https://eco2mix.example/curves/eco2mixWeb'  # never resolved here: the proxy is asked for it
+TUNNEL_OPEN = b'HTTP/1.1 200 Connection established\r\n\r\n'
+
+
+@functools.cache
+def server_tls():
+    """A TLS server context with a certificate for 127.0.0.1 (trustme: a throwaway CA, made in memory)."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    trustme.CA().issue_cert('127.0.0.1', 'eco2mix.example').configure_cert(context)
+    return context
+
+
+def tls_answer_dripped(connection, stop):
+    """Answer the client's TLS hello as a real TLS server does (server hello, certificate, ...), a byte at a time."""
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    server = server_tls().wrap_bio(incoming, outgoing, server_side=True)
+    while not outgoing.pending:
+        piece = connection.recv(4096)
+        if not piece:
+            return
+        incoming.write(piece)
+        with contextlib.suppress(ssl.SSLWantReadError):
+            server.do_handshake()
+    send_slowly(connection, outgoing.read(), 0.05, stop)
+
+
+def tls_certificate_dripped(connection, path, stop):
+    tls_answer_dripped(connection, stop)
+
+
+def tunnel_then_tls_dripped(connection, path, stop):
+    connection.sendall(TUNNEL_OPEN)
+    tls_answer_dripped(connection, stop)
+
+
+def tunnel_answer_endless(connection, path, stop):
+    connection.sendall(b'HTTP/1.1 200 Connection established\r\n')
+    while not stop.is_set():
+        connection.sendall(b'X-Pad: a\r\n' * 1000)
+
+
+def over_tls(then):
+    """A proxy reached over TLS (an `https://` proxy) that reads the CONNECT request, then runs `then`."""
+
+    def script(connection, path, stop):
+        with server_tls().wrap_socket(connection, server_side=True) as tls:
+            request = b''
+            while b'\r\n\r\n' not in request:
+                piece = tls.recv(4096)
+                if not piece:
+                    return
+                request += piece
+            then(tls, '', stop)
+
+    return script
+
+
+def socks5_answer(then):
+    """A SOCKS5 proxy (no authentication) that reads the client's greeting and CONNECT request, then runs `then`."""
+
+    def script(connection, path, stop):
+        connection.recv(3)
+        connection.sendall(b'\x05\x00')  # version 5, no authentication
+        connection.recv(512)
+        then(connection, path, stop)
+
+    return script
+
+
+def socks5_reply_dripped(connection, path, stop):
+    # Success, bound to a 255-byte host name: the longest answer SOCKS5 has, 13 s at this pace.
+    send_slowly(connection, b'\x05\x00\x00\x03\xff' + b'a' * 255 + b'\x00\x50', 0.05, stop)
+
+
+def socks5_connected_then_headers_dripped(connection, path, stop):
+    connection.sendall(b'\x05\x00\x00\x01\x7f\x00\x00\x01\x00\x50')  # success, bound to 127.0.0.1:80
+    headers_dripped(connection, path, stop)
+
+
+def via(scheme, url=TUNNELLED_URL):
+    """The check's options for `url` through a proxy of `scheme` on the test server."""
+    return lambda server: {
+        'eco2mix_url': url,
+        'proxy': {urlsplit(url).scheme: f'{scheme}://127.0.0.1:{server.port}'},
+        'tls_verify': False,
+    }
+
+
+def direct_tls(server):
+    return {'eco2mix_url': server.eco2mix_url.replace('http://', 'https://'), 'tls_verify': False}
+
+
+LATE = 'did not answer within 1 s'
+BEFORE_THE_ANSWER = {
+    'TLS handshake dripped': (tls_handshake_dripped, False, direct_tls, LATE),
+    'TLS certificate dripped': (tls_certificate_dripped, False, direct_tls, LATE),
+    'proxy tunnel answer dripped': (headers_dripped, True, via('http'), LATE),
+    'proxy tunnel open, then TLS dripped': (tunnel_then_tls_dripped, True, via('http'), LATE),
+    'proxy tunnel answer endless': (
+        tunnel_answer_endless,
+        True,
+        via('http'),
+        # Python 3.12 reads at most 100 headers of a tunnel's answer; 3.11 reads them all: the cap stops it.
+        f'sent more than {ECO2MIX_CAP} bytes' if sys.version_info < (3, 12) else 'got more than 100 headers',
+    ),
+    'https proxy tunnel answer dripped': (over_tls(headers_dripped), False, via('https'), LATE),
+    'https proxy tunnel open, then TLS dripped': (over_tls(tunnel_then_tls_dripped), False, via('https'), LATE),
+    'SOCKS5 answer dripped': (socks5_answer(socks5_reply_dripped), False, via('socks5h'), LATE),
+    'SOCKS5 open, then headers dripped': (
+        socks5_answer(socks5_connected_then_headers_dripped),
+        False,
+        via('socks5h', 'http://eco2mix.example/curves/eco2mixWeb'),
+        LATE,
+    ),
+}
+
+
+@pytest.mark.parametrize('script, reads_request, options, reason', BEFORE_THE_ANSWER.values(), ids=BEFORE_THE_ANSWER)
+def test_what_comes_before_the_answer_costs_at_most_the_timeout_plus_one_second(
+    script, reads_request, options, reason, datadog_agent, aggregator
+):
+    with ScriptedServer(script, reads_request=reads_request) as server:
+        settings = options(server)
+        check = make_check(settings.pop('eco2mix_url'), server.odre_url, source='eco2mix', co2=False, **settings)
+
+        message = fault_of_one_fetch(check, aggregator)
+
+    assert reason in message, message
+
+
+def relay(client, port, stop):
+    """Carry bytes both ways between `client` and 127.0.0.1:`port` until either side hangs up: a proxy's tunnel."""
+    with socket.create_connection(('127.0.0.1', port)) as upstream:
+        ends = {client: upstream, upstream: client}
+        while not stop.is_set():
+            for end in select.select(list(ends), [], [], 0.05)[0]:
+                data = end.recv(65536)
+                while getattr(end, 'pending', lambda: 0)():  # a TLS end may hold more than select() sees
+                    data += end.recv(65536)
+                if not data:
+                    return
+                ends[end].sendall(data)
+
+
+def tunnel_to(feed):
+    def script(connection, path, stop):
+        connection.sendall(TUNNEL_OPEN)
+        relay(connection, feed.port, stop)
+
+    return script
+
+
+def socks5_to(feed):
+    def script(connection, path, stop):
+        connection.sendall(b'\x05\x00\x00\x01\x7f\x00\x00\x01' + feed.port.to_bytes(2, 'big'))
+        relay(connection, feed.port, stop)
+
+    return socks5_answer(script)
+
+
+def test_a_socks_proxy_refusing_is_named_without_its_credentials(datadog_agent, aggregator):
+    def refusing(connection, path, stop):
+        connection.recv(16)
+        connection.sendall(b'\x05\xff')  # no authentication method acceptable
+
+    with ScriptedServer(refusing, reads_request=False) as proxy:
+        settings = via('socks5h', 'http://eco2mix.example/curves/eco2mixWeb')(proxy)
+        settings['proxy']['http'] = settings['proxy']['http'].replace('socks5h://', 'socks5h://rte:s3cr3t@')
+        check = make_check(settings.pop('eco2mix_url'), proxy.odre_url, source='eco2mix', co2=False, **settings)
+
+        run_bounded(check)
+
+    [sample] = aggregator.service_checks('elec_france.can_connect')
+    assert sample.message == (
+        'eco2mix: cannot connect to eco2mix.example: Failed to establish a new connection: '
+        'All offered SOCKS5 authentication methods were rejected'
+    )
+
+
+PROXIES = {
+    'http proxy, https server': (tunnel_to, True, 'http', 'https'),
+    'https proxy, https server (TLS in TLS)': (lambda feed: over_tls(tunnel_to(feed)), False, 'https', 'https'),
+    'SOCKS5 proxy, http server': (socks5_to, False, 'socks5h', 'http'),
+}
+
+
+@pytest.mark.parametrize('proxy_script, reads_request, proxy_scheme, scheme', PROXIES.values(), ids=PROXIES)
+def test_a_feed_is_read_through_each_kind_of_proxy(
+    proxy_script, reads_request, proxy_scheme, scheme, datadog_agent, aggregator
+):
+    with FeedServer() as feed:
+        if scheme == 'https':
+            feed.httpd.socket = server_tls().wrap_socket(feed.httpd.socket, server_side=True)
+        # `Connection: close`: http.client hands the connection to the answer before its body is read
+        feed.serve('mix', Answer(MIX, headers={'Connection': 'close'}))
+        with ScriptedServer(proxy_script(feed), reads_request=reads_request) as proxy:
+            url = f'{scheme}://eco2mix.example:{feed.port}/curves/eco2mixWeb'
+            settings = via(proxy_scheme, url)(proxy)
+            check = make_check(settings.pop('eco2mix_url'), proxy.odre_url, source='eco2mix', co2=False, **settings)
+
+            error, _ = run_bounded(check)
+
+    assert error == ''
+    aggregator.assert_metric('elec_france.consumption', 36278, count=1)
+    assert [request.path for request in feed.requests] == ['/curves/eco2mixWeb']
+
+
+def test_a_run_starts_no_thread(datadog_agent, aggregator):
+    seen = []  # the threads alive while the check waits for the dripped headers, seen from the server's side
+
+    def headers_dripped_watching(connection, path, stop):
+        connection.sendall(b'HTTP/1.1 200 OK\r\n')
+        for _ in range(100):
+            seen.append(set(threading.enumerate()))
+            if stop.wait(0.05):
+                return
+            connection.sendall(b'X')
+
+    with ScriptedServer(headers_dripped_watching) as server:
+        check = make_check(server.eco2mix_url, server.odre_url, source='eco2mix', co2=False)
+        before = threading.active_count()
+        threads_before = set(threading.enumerate())
+
+        check.run()  # in this thread: any other thread alive meanwhile is the server's or the check's
+
+        servers = {server.acceptor, *server.threads}
+        started = set().union(*seen) - threads_before - servers
+    assert len(seen) > 5  # the check did wait
+    assert [thread.name for thread in started] == []
+    assert threading.active_count() - len([thread for thread in servers if thread.is_alive()]) <= before
+    [sample] = aggregator.service_checks('elec_france.can_connect')
+    assert sample.message == f'eco2mix: 127.0.0.1:{server.port} did not answer within 1 s'
+
+
 def test_a_tls_handshake_in_slow_motion_costs_at_most_the_timeout_plus_one_second(datadog_agent, aggregator):
     with ScriptedServer(tls_handshake_dripped, reads_request=False) as server:
         url = server.eco2mix_url.replace('http://', 'https://')
         check = make_check(url, server.odre_url, source='eco2mix', co2=False, tls_verify=False)
 
-        error, elapsed = run_bounded(check)
+        message = fault_of_one_fetch(check, aggregator)
 
-    assert error == ''
-    assert elapsed <= TIMEOUT + 1, f'{elapsed:.2f} s for one fetch'
-    [sample] = aggregator.service_checks('elec_france.can_connect')
-    assert sample.message == f'eco2mix: 127.0.0.1:{server.port} did not answer within 1 s'
+    assert message == f'eco2mix: 127.0.0.1:{server.port} did not answer within 1 s'
 
 
 def test_a_proxy_dripping_its_tunnel_answer_costs_at_most_the_timeout_plus_one_second(datadog_agent, aggregator):
@@ -182,13 +438,10 @@ def test_a_proxy_dripping_its_tunnel_answer_costs_at_most_the_timeout_plus_one_s
             proxy={'https': proxy.base},
         )
 
-        error, elapsed = run_bounded(check)
+        message = fault_of_one_fetch(check, aggregator)
 
-    assert error == ''
-    assert elapsed <= TIMEOUT + 1, f'{elapsed:.2f} s for one fetch'
     assert proxy.paths == ['eco2mix.example:443']  # the CONNECT request: the tunnel was asked for
-    [sample] = aggregator.service_checks('elec_france.can_connect')
-    assert sample.message == 'eco2mix: eco2mix.example did not answer within 1 s'
+    assert message == 'eco2mix: eco2mix.example did not answer within 1 s'
 
 
 @pytest.mark.parametrize('script, reason', CASES.values(), ids=CASES.keys())
@@ -198,29 +451,22 @@ def test_a_hostile_server_costs_one_fetch_at_most_its_timeout_plus_one_second(
     with ScriptedServer(script) as server:
         check = make_check(server.eco2mix_url, server.odre_url, source='eco2mix', co2=False)
 
-        error, elapsed = run_bounded(check)
+        message = fault_of_one_fetch(check, aggregator)
 
-    assert error == ''
-    assert elapsed <= TIMEOUT + 1, f'{elapsed:.2f} s for one fetch'
-    [sample] = aggregator.service_checks('elec_france.can_connect')
-    assert sample.status == AgentCheck.CRITICAL
-    assert reason in sample.message, sample.message
+    assert reason in message, message
     assert aggregator.metric_names == []
 
 
 def test_with_both_feeds_hostile_a_run_costs_at_most_two_fetches(datadog_agent, aggregator):
     with ScriptedServer(headers_dripped) as eco2mix, ScriptedServer(gzip_comment_dripped) as odre:
         check = make_check(eco2mix.eco2mix_url, odre.odre_url)
-        threads_before = set(threading.enumerate())
 
         error, elapsed = run_bounded(check)
 
-        left_running = [thread for thread in set(threading.enumerate()) - threads_before if thread.is_alive()]
     assert error == ''
     assert elapsed <= 2 * (TIMEOUT + 1), f'{elapsed:.2f} s for two fetches'
     [sample] = aggregator.service_checks('elec_france.can_connect')
     assert sample.message.startswith(f'eco2mix: 127.0.0.1:{eco2mix.port} did not answer within 1 s; odre: ')
-    assert [thread.name for thread in left_running if 'Timer' in type(thread).__name__] == []  # watchdogs stopped
 
 
 def test_a_redirect_body_is_never_read(datadog_agent, aggregator):

@@ -4,17 +4,20 @@ import getpass
 import json
 import os
 import pwd
+import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import textwrap
+from pathlib import Path
 
 import pytest
 
 from datadog_exercise import __version__, paths
 
 from feedserver import Answer, FeedServer
-from support import FIXTURES, REPOSITORY, run_cli
+from support import FIXTURES, REPOSITORY, embedded_pip, run_cli
 
 
 def install(agent_dir, *args):
@@ -181,19 +184,6 @@ def test_random_number_installed_like_the_agent_runs_from_checks_d(tmp_path):
     assert value == int(value) and 0 <= value <= 1000
 
 
-def embedded_pip(tmp_path):
-    """A stand-in for /opt/datadog-agent/embedded/bin/pip: installs into its own site-packages folder."""
-    embedded_site = tmp_path / 'embedded' / 'site-packages'
-    pip = tmp_path / 'embedded' / 'pip'
-    pip.parent.mkdir()
-    pip.write_text(
-        f'#!/bin/sh\nexec {sys.executable} -m pip "$@" --quiet --target {embedded_site} --no-deps '
-        '--no-build-isolation\n'
-    )
-    pip.chmod(0o755)
-    return embedded_site, pip
-
-
 def test_elec_france_installed_like_the_agent_runs_from_checks_d_with_the_package_in_the_agents_python(tmp_path):
     embedded_site, pip = embedded_pip(tmp_path)
     agent_dir = tmp_path / 'agent'
@@ -264,3 +254,30 @@ def test_without_an_embedded_pip_the_installer_says_exactly_what_to_run(tmp_path
         "elec_france needs the datadog-exercise package in the Agent's embedded Python, and no embedded pip was "
         f'found; run: sudo -Hu dd-agent /opt/datadog-agent/embedded/bin/pip install --no-deps {REPOSITORY}'
     )
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root runs the Agent's pip as another user")
+def test_as_root_the_agents_pip_and_python_run_as_the_agents_user_with_its_home(tmp_path):
+    """sudo -Hu dd-agent, as Datadog's guide installs packages into the Agent's Python (nobody plays dd-agent)."""
+    try:
+        user = pwd.getpwnam('nobody')
+    except KeyError:
+        pytest.skip('no nobody user on this machine')
+    shared = Path(tempfile.mkdtemp(prefix='agent-pip-'))  # pytest's tmp_path is closed to other users
+    try:
+        shared.chmod(0o777)
+        record = shared / 'record'
+        for program in ('pip', 'python3'):
+            stand_in = shared / program
+            stand_in.write_text(f'#!/bin/sh\n{{ echo {program} $(id -un) "$HOME" "$(pwd)"; }} >> {record}\n')
+            stand_in.chmod(0o755)
+
+        result = install(
+            tmp_path / 'agent', '--check', 'elec_france', '--owner', 'nobody', '--embedded-pip', shared / 'pip'
+        )
+
+        assert result.returncode == 0, result.stderr
+        assert f"into the Agent's Python for elec_france (as nobody): {shared}/pip install" in result.stdout
+        assert record.read_text().splitlines() == [f'pip nobody {user.pw_dir} /', f'python3 nobody {user.pw_dir} /']
+    finally:
+        shutil.rmtree(shared)

@@ -2,10 +2,13 @@
 
 No VM boots here. `vagrant up` is run only where it must stop before choosing a provider, and always with a
 provider that does not exist. The script runs end to end in its mode without the Agent (PROVISION_SKIP_AGENT=1):
-the package into a fresh virtualenv, the checks into a temporary Agent folder, the Agent's MySQL account on
-the session's MariaDB. Its Agent steps run function by function on a datadog.yaml in a temporary folder.
+the package built into a wheel, installed into a fresh virtualenv and a stand-in of the Agent's Python, the
+checks into a temporary Agent folder, the Agent's MySQL account on the session's MariaDB. Its Agent steps run
+function by function: datadog.yaml in a temporary folder, MariaDB's settings in a real mariadbd, the
+verification against a stand-in `datadog-agent` whose `check` is the project's runner.
 """
 
+import json
 import os
 import shlex
 import shutil
@@ -22,7 +25,8 @@ import yaml
 from datadog_exercise import __version__, paths
 from datadog_exercise.as_code.connection import SITES
 
-from support import REPOSITORY
+import mysql_server
+from support import REPOSITORY, embedded_pip, stand_in_agent
 
 VAGRANT_DIR = REPOSITORY / 'vagrant'
 PROVISION = VAGRANT_DIR / 'provision.sh'
@@ -123,6 +127,15 @@ def test_an_application_key_given_as_dd_api_key_stops_vagrant_up(vagrant):
     result = vagrant('up', VAGRANT_DEFAULT_PROVIDER=NO_PROVIDER, DD_API_KEY=APPLICATION_KEY)
 
     assert (result.returncode, result.stderr, result.stdout) == (1, NOT_AN_API_KEY, '')
+
+
+@pytest.mark.parametrize('site', ['datadoghq.fr', 'app.datadoghq.com', ''])
+def test_an_unknown_dd_site_stops_vagrant_up_before_anything_starts(vagrant, site):
+    result = vagrant('up', VAGRANT_DEFAULT_PROVIDER=NO_PROVIDER, DD_API_KEY=API_KEY, DD_SITE=site)
+
+    assert (result.returncode, result.stdout) == (1, '')
+    assert result.stderr == f'error: DD_SITE={site} is not a Datadog site: set it to one of {", ".join(SITES)}.\n'
+    assert not vagrant.machines.exists()
 
 
 def test_with_an_api_key_vagrant_up_goes_on_to_the_provider(vagrant):
@@ -345,63 +358,110 @@ def test_waiting_for_a_service_ends_when_it_answers(tmp_path):
     assert (result.returncode, result.stdout, result.stderr) == (0, '', '')
 
 
-# `datadog-agent status`, Collector section, in the layout of the Agent's status template.
-AGENT_STATUS = """\
-=========
-Collector
-=========
-
-  Running Checks
-  ==============
-
-    cpu
-    ---
-      Instance ID: cpu [OK]
-      Total Runs: 2
-
-    elec_france (0.1.0)
-    -------------------
-      Instance ID: elec_france:a1b2c3d4e5f60718 [OK]
-      Configuration Source: file:/etc/datadog-agent/conf.d/elec_france.d/conf.yaml
-      Total Runs: 1
-      Metric Samples: Last Run: 41, Total: 41
-
-    mysql (15.3.0)
-    --------------
-      Instance ID: mysql:0123456789abcdef [ERROR]
-      Total Runs: 1
-      Error: (1045, "Access denied for user 'datadog'@'localhost'")
-      Traceback (most recent call last):
-        File "mysql.py", line 1, in check
-
-    ntp
-    ---
-      Instance ID: ntp:d884b5186b651429 [OK]
-
-    random_number (1.0.0)
-    ---------------------
-      Instance ID: random_number:5ba864f3937b5bad [OK]
-      Total Runs: 1
-
-=========
-Forwarder
-=========
-
-  Transactions
-  ============
-    Success: 5
-"""
+# ---- provision.sh: MariaDB's settings, the order of the steps, the checks under the Agent ------------------------
 
 
-def test_the_agent_status_is_shown_for_the_exercise_checks_only(tmp_path):
-    status = tmp_path / 'status.txt'
-    status.write_text(AGENT_STATUS)
+def test_the_mariadb_settings_turn_performance_schema_on_in_a_real_mariadbd(tmp_path):
+    rendered = call('mariadb_settings')
+    settings = tmp_path / '60-datadog-exercise.cnf'
+    settings.write_text(rendered.stdout)
 
-    result = call('check_blocks random_number elec_france mysql <"$1"', status)
+    with mysql_server.started(tmp_path / 'server', settings_file=settings) as server:
+        enabled = server.run('SELECT @@GLOBAL.performance_schema')
+
+    assert rendered.returncode == 0, rendered.stderr
+    assert enabled == ((1,),)
+
+
+STEPS = [
+    'install_agent',
+    'configure_agent',
+    'install_mariadb',
+    'install_package',
+    'install_checks',
+    'set_up_mysql',
+    'install_apm_service',
+    'restart_agent',
+    'send_traffic',
+    'verify_agent',
+]
+
+
+def test_the_app_gets_its_traffic_after_the_agent_restarts_and_everything_is_verified_last():
+    # A restart empties the trace-agent's counts: the traffic that verify_agent looks for is sent after it.
+    stubs = ' '.join(f'{step}() {{ echo {step}; }};' for step in ['load_settings', *STEPS])
+
+    result = call(f'{stubs} skip_agent=0 main')
 
     assert result.returncode == 0, result.stderr
-    blocks = AGENT_STATUS.split('\n\n')
-    assert result.stdout == '\n\n'.join([blocks[3], blocks[4], blocks[6], ''])
+    assert result.stdout.split() == ['load_settings', *STEPS, 'Provisioned.']
+
+
+@pytest.fixture
+def agent_layout(tmp_path):
+    """A stand-in `datadog-agent` over a temporary checks.d and conf.d (the runner prints what the Agent prints),
+    whose trace-agent counted the app's traces."""
+    (tmp_path / 'checks.d').mkdir()
+    (tmp_path / 'conf.d').mkdir()
+    status = tmp_path / 'status.json'
+    receiver = [{'Lang': 'python', 'TracerVersion': '2.14.0', 'TracesReceived': 20}]
+    status.write_text(json.dumps({'apmStats': {'receiver': receiver}}))
+    return tmp_path, stand_in_agent(tmp_path, status)
+
+
+def random_number(folder, instance):
+    (folder / 'checks.d' / 'random_number.py').write_bytes((paths.CHECKSD / 'random_number.py').read_bytes())
+    (folder / 'conf.d' / 'random_number.d').mkdir()
+    (folder / 'conf.d' / 'random_number.d' / 'conf.yaml').write_text(f'init_config:\ninstances:\n  - {instance}\n')
+
+
+def verify_under_the_agent(agent, traces_wait=150):
+    return call(
+        'venv=$1 && agent_command=$2 && traces_wait=$3 && CHECKS=(random_number) && verify_agent',
+        Path(sys.prefix),
+        agent,
+        traces_wait,
+    )
+
+
+def test_provisioning_ends_when_each_check_runs_under_the_agent_and_the_traces_arrived(agent_layout):
+    folder, agent = agent_layout
+    random_number(folder, '{min: 1, max: 5}')
+
+    result = verify_under_the_agent(agent)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [line.split(':')[0] for line in result.stdout.splitlines() if line[:4] in ('pass', 'FAIL')] == [
+        'pass  random_number',
+        'pass  traces from python',
+    ]
+
+
+@pytest.mark.parametrize(
+    'instance, traces, failed',
+    [
+        ('{min: 10, max: 1}', 20, ('FAIL  random_number: ', '[ERROR] random_number:')),
+        (None, 20, ('FAIL  random_number: ', 'random_number is not under Running Checks')),
+        ('{min: 1, max: 5}', 0, ('FAIL  traces from python: ', 'none in the previous minute')),
+    ],
+    ids=['error-run', 'not-configured', 'no-traces'],
+)
+def test_provisioning_fails_naming_what_the_agent_did_not_do(agent_layout, instance, traces, failed):
+    folder, agent = agent_layout
+    if instance:
+        random_number(folder, instance)
+    if not traces:
+        (folder / 'status.json').write_text(json.dumps({'apmStats': {'receiver': []}}))
+
+    result = verify_under_the_agent(agent, traces_wait=0)
+
+    assert result.returncode == 1
+    what, why = failed
+    assert any(line.startswith(what) and why in line for line in result.stdout.splitlines()), result.stdout
+    assert result.stderr == (
+        'error: the Agent does not run the whole exercise: see the FAIL lines above '
+        f'(sudo -u dd-agent {agent} check <name> shows one run in full)\n'
+    )
 
 
 # ---- provision.sh end to end, without the Agent -------------------------------------------------------------------
@@ -410,6 +470,9 @@ def test_the_agent_status_is_shown_for_the_exercise_checks_only(tmp_path):
 @dataclass
 class Provisioning:
     venv: Path
+    wheel_dir: Path
+    embedded_site: Path
+    embedded_pip: Path
     agent_dir: Path
     first: subprocess.CompletedProcess
     second: subprocess.CompletedProcess
@@ -438,16 +501,22 @@ def files(folder):
 def provisioned(mariadb_server, tmp_path_factory):
     top = tmp_path_factory.mktemp('provisioned')
     venv = virtualenv_sharing_the_test_dependencies(top / 'venv')
+    embedded_site, pip = embedded_pip(top)
     agent_dir = top / 'agent'
     mariadb_server.reset()
     settings = {
         'PROVISION_SKIP_AGENT': '1',
         'PROJECT_DIR': str(REPOSITORY),
         'VENV': str(venv),
+        'WHEEL_DIR': str(top / 'wheels'),
+        'EMBEDDED_PIP': str(pip),
         'AGENT_DIR': str(agent_dir),
         'MYSQL_SOCKET': mariadb_server.socket,
         'MYSQL_PORT': str(mariadb_server.port),
         'MYSQL_ADMIN_PASSWORD': mariadb_server.root_password,
+        # Everything the package needs is installed here: provisioning must not download anything, not even the
+        # build backend (no build isolation).
+        'PIP_NO_INDEX': '1',
     }
     accounts_before = mariadb_server.accounts()
     first = provision(**settings)
@@ -461,6 +530,9 @@ def provisioned(mariadb_server, tmp_path_factory):
     assert second.returncode == 0, second.stdout + second.stderr
     return Provisioning(
         venv=venv,
+        wheel_dir=top / 'wheels',
+        embedded_site=embedded_site,
+        embedded_pip=pip,
         agent_dir=agent_dir,
         first=first,
         second=second,
@@ -478,12 +550,14 @@ def test_without_the_agent_the_script_names_the_steps_it_skips(provisioned):
 
     assert lines[0] == 'skip (PROVISION_SKIP_AGENT=1): the Agent, datadog.yaml and MariaDB'
     assert (
-        "skip (PROVISION_SKIP_AGENT=1): the systemd service datadog-exercise-apm.service, and the Agent's restart"
+        "skip (PROVISION_SKIP_AGENT=1): the systemd service datadog-exercise-apm.service, the Agent's restart, "
+        'and the checks and traces under the Agent'
     ) in lines
     assert lines[-1] == 'Provisioned.'
 
 
-def test_the_package_is_installed_into_the_virtualenv_from_the_repository(provisioned):
+def test_the_package_is_built_once_into_a_wheel_that_the_virtualenv_installs(provisioned):
+    [wheel] = provisioned.wheel_dir.iterdir()
     installed = subprocess.run(
         [
             provisioned.venv / 'bin' / 'python',
@@ -498,9 +572,22 @@ def test_the_package_is_installed_into_the_virtualenv_from_the_repository(provis
     )
 
     module, origin = installed.stdout.splitlines()
+    assert wheel.name == f'datadog_exercise-{__version__}-py3-none-any.whl'
     assert Path(module).is_relative_to(provisioned.venv)
-    assert yaml.safe_load(origin)['url'] == REPOSITORY.as_uri()
+    assert Path(module).read_bytes() == (REPOSITORY / 'datadog_exercise' / '__init__.py').read_bytes()
+    assert yaml.safe_load(origin)['url'] == wheel.as_uri()
     assert f'datadog-exercise, version {__version__}' in provisioned.first.stdout.splitlines()
+
+
+def test_the_agents_python_gets_the_same_wheel_without_dependencies_or_downloads(provisioned):
+    [wheel] = provisioned.wheel_dir.iterdir()
+
+    assert (
+        f"install {wheel} into the Agent's Python for elec_france: {provisioned.embedded_pip} install "
+        f'--disable-pip-version-check --no-deps --no-index --force-reinstall {wheel}'
+    ) in provisioned.first.stdout.splitlines()
+    installed = provisioned.embedded_site / 'datadog_exercise' / 'elec_france' / 'check.py'
+    assert installed.read_bytes() == (REPOSITORY / 'datadog_exercise' / 'elec_france' / 'check.py').read_bytes()
 
 
 def test_the_checks_are_installed_into_the_agent_folder(provisioned):
@@ -510,11 +597,6 @@ def test_the_checks_are_installed_into_the_agent_folder(provisioned):
         shipped_config = paths.confd() / f'{name}.d' / 'conf.yaml'
         assert (agent_dir / 'checks.d' / f'{name}.py').read_bytes() == (paths.CHECKSD / f'{name}.py').read_bytes()
         assert (agent_dir / 'conf.d' / f'{name}.d' / 'conf.yaml').read_bytes() == shipped_config.read_bytes()
-    # With no Agent here, install says how the Agent's Python gets the package: from the same repository.
-    assert (
-        "elec_france needs the datadog-exercise package in the Agent's embedded Python, and no embedded pip was "
-        f'found; run: sudo -Hu dd-agent /opt/datadog-agent/embedded/bin/pip install --no-deps {REPOSITORY}'
-    ) in provisioned.first.stdout.splitlines()
 
 
 def test_the_agent_mysql_account_is_created_and_verified(provisioned, mariadb_server):

@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# Provisions the exercise's VM (the Vagrantfile runs it as root): Agent 7 with host tags and APM, MariaDB,
-# this package and its checks, the Agent's MySQL account, the traced Flask app as a systemd service; then it
-# restarts the Agent and shows its checks. Every step is safe to run again (vagrant provision).
+# Provisions the exercise's VM (the Vagrantfile runs it as root): Agent 7 with host tags and APM, MariaDB with
+# performance_schema, this package and its checks, the Agent's MySQL account, the traced Flask app as a systemd
+# service; then it restarts the Agent, sends the app traffic, and ends non-zero unless the Agent runs each check
+# without error and received the app's traces. Every step is safe to run again (vagrant provision), and a second
+# run downloads nothing that is installed already.
 #
 # Settings, from the environment:
 #   DD_API_KEY, DD_SITE     the Agent's API key and Datadog site (the Vagrantfile passes the host's)
 #   PROJECT_DIR             this repository (default /vagrant)
 #   VENV                    the virtualenv of the package and the app (default /opt/datadog-exercise)
+#   WHEEL_DIR               where the package's wheel is built, for VENV and the Agent (default
+#                           /var/cache/datadog-exercise)
 #   AGENT_DIR               the Agent's configuration folder (default /etc/datadog-agent)
+#   EMBEDDED_PIP            the Agent's pip (default: the installer finds /opt/datadog-agent/embedded/bin/pip)
 #   MYSQL_SOCKET, MYSQL_PORT, MYSQL_ADMIN_PASSWORD
 #                           the MariaDB server (default: the local one, root through its unix socket)
 #   PROVISION_SKIP_AGENT=1  on a machine that is not the VM: only the steps that need neither root, the Agent,
@@ -22,7 +27,10 @@ ENVIRONMENT=exercise # the host's env tag, and the app's DD_ENV
 APM_SERVICE=exercise-app
 APM_UNIT=datadog-exercise-apm.service
 APM_URL=http://127.0.0.1:5050
+TRACE_AGENT_URL=http://127.0.0.1:8126
 CHECKS=(random_number elec_france mysql)
+# MariaDB 10.11 starts with performance_schema off; the Agent's extra_performance_metrics need it.
+MARIADB_SETTINGS=/etc/mysql/mariadb.conf.d/60-datadog-exercise.cnf
 SETTINGS_BEGIN='# BEGIN datadog-exercise: host tags, env and APM. vagrant/provision.sh rewrites this block.'
 SETTINGS_END='# END datadog-exercise'
 
@@ -43,7 +51,11 @@ load_settings() {
   skip_agent=${PROVISION_SKIP_AGENT:-0}
   project_dir=${PROJECT_DIR:-/vagrant}
   venv=${VENV:-/opt/datadog-exercise}
+  wheel_dir=${WHEEL_DIR:-/var/cache/datadog-exercise}
   agent_dir=${AGENT_DIR:-/etc/datadog-agent}
+  embedded_pip=${EMBEDDED_PIP:-}
+  agent_command=datadog-agent
+  traces_wait=150 # seconds: the trace-agent publishes its receiver counts about once a minute
   mysql_socket=${MYSQL_SOCKET:-/run/mysqld/mysqld.sock}
   mysql_port=${MYSQL_PORT:-3306}
   export DD_SITE=${DD_SITE:-datadoghq.com}
@@ -107,14 +119,17 @@ wait_for() {
   done
 }
 
-# Writes CONTENT to FILE, unless FILE holds it already; an existing file keeps its owner and mode.
+# Writes CONTENT to FILE, unless FILE holds it already; an existing file keeps its owner and mode. Sets
+# `changed` to 1 when it wrote, 0 when not.
 replace_if_changed() {
   local file=$1 content=$2
   if [[ -f $file && $(<"$file") == "$content" ]]; then
     echo "keep $file: already up to date"
+    changed=0
   else
     printf '%s\n' "$content" >"$file"
     echo "wrote $file"
+    changed=1
   fi
 }
 
@@ -154,15 +169,6 @@ with_host_settings() {
   printf '%s\n' "env: $ENVIRONMENT" 'apm_config:' '  enabled: true' "$SETTINGS_END"
 }
 
-# The blocks of the named checks under "Running Checks", from `datadog-agent status` on stdin.
-check_blocks() {
-  awk -v header="^    ($(join '|' "$@")) [(]" '
-    $0 ~ header { shown = 1; print; next }
-    shown && ($0 == "" || /^      / || /^    -+$/) { print; next }
-    { shown = 0 }
-  '
-}
-
 # The app's unit, running from VENV.
 apm_unit() {
   sed "s|/opt/datadog-exercise/|$venv/|g" "$project_dir/vagrant/$APM_UNIT"
@@ -195,23 +201,46 @@ configure_agent() {
   replace_if_changed "$config" "$updated"
 }
 
-install_mariadb() {
-  step 'MariaDB'
-  apt_install mariadb-server
-  systemctl enable --now mariadb
+# MariaDB's settings for the Agent: mariadbd reads the [mariadb] group of every file in mariadb.conf.d.
+mariadb_settings() {
+  printf '%s\n' "# Written by vagrant/provision.sh: the Agent's mysql check reads performance_schema" \
+    '# (extra_performance_metrics in conf.d/mysql.d/conf.yaml), which MariaDB starts with off.' \
+    '[mariadb]' 'performance_schema = ON'
 }
 
+install_mariadb() {
+  step "MariaDB, with performance_schema on ($MARIADB_SETTINGS)"
+  apt_install mariadb-server
+  replace_if_changed "$MARIADB_SETTINGS" "$(mariadb_settings)"
+  systemctl enable mariadb
+  if ((changed)); then
+    systemctl restart mariadb # performance_schema is read at start only
+  else
+    systemctl start mariadb
+  fi
+}
+
+# The package is built once into a wheel, which VENV and then the Agent's embedded Python install: no build
+# isolation, so the build backend (hatchling, installed into VENV once) is not fetched again on every run.
 install_package() {
-  step "This package, with the APM app, in $venv"
+  step "This package, with the APM app, in $venv (built into $wheel_dir)"
   ((skip_agent)) || apt_install python3-venv
   [[ -x $venv/bin/python ]] || python3 -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${project_dir}[apm]"
+  local pip=("$venv/bin/python" -m pip --quiet --disable-pip-version-check) wheel
+  "${pip[@]}" install 'hatchling>=1.24' # nothing to do once it is there
+  rm -rf "$wheel_dir"
+  mkdir -p "$wheel_dir" # the Agent's user reads the wheel from there
+  "${pip[@]}" wheel --no-deps --no-build-isolation --wheel-dir "$wheel_dir" "$project_dir"
+  wheel=$(printf '%s\n' "$wheel_dir"/datadog_exercise-*.whl)
+  "${pip[@]}" install "${wheel}[apm]" # the dependencies: nothing to do when they are installed
+  # This build, even when its version is installed already (the repository may have changed since).
+  "${pip[@]}" install --no-deps --no-index --force-reinstall "$wheel"
   "$venv/bin/datadog-exercise" --version
 }
 
 install_checks() {
   step "The checks, into $agent_dir (and this package into the Agent's embedded Python)"
-  "$venv/bin/datadog-exercise" install --agent-dir "$agent_dir"
+  "$venv/bin/datadog-exercise" install --agent-dir "$agent_dir" ${embedded_pip:+--embedded-pip "$embedded_pip"}
 }
 
 set_up_mysql() {
@@ -235,27 +264,27 @@ install_apm_service() {
   systemctl enable "$APM_UNIT"
   systemctl restart "$APM_UNIT"
   wait_for 60 "the APM app on $APM_URL" "journalctl -u $APM_UNIT" curl -fsS -o /dev/null "$APM_URL/"
-  "$venv/bin/datadog-exercise" apm traffic --url "$APM_URL" --count 20 --rate 10
 }
 
 restart_agent() {
-  step 'The Agent, restarted, and its checks (datadog-agent status)'
+  step 'The Agent, restarted'
   systemctl restart datadog-agent
   wait_for 60 'the Agent' 'journalctl -u datadog-agent' datadog-agent health
-  local status missing name deadline=$((SECONDS + 90))
-  while :; do
-    status=$(datadog-agent status 2>&1) || true
-    missing=()
-    for name in "${CHECKS[@]}"; do
-      [[ $status == *$'\n'"    $name ("* ]] || missing+=("$name")
-    done
-    ((${#missing[@]} && SECONDS < deadline)) || break
-    sleep 5
-  done
-  check_blocks "${CHECKS[@]}" <<<"$status"
-  if ((${#missing[@]})); then
-    echo "warning: not run yet: ${missing[*]}; see sudo datadog-agent status in a minute," \
-      "or sudo -u dd-agent datadog-agent check <name> for one run and its errors"
+}
+
+send_traffic() {
+  step "Traffic to the app, traced to the trace-agent ($TRACE_AGENT_URL)"
+  wait_for 60 'the trace-agent' 'journalctl -u datadog-agent-trace' curl -fsS -o /dev/null "$TRACE_AGENT_URL/info"
+  "$venv/bin/datadog-exercise" apm traffic --url "$APM_URL" --count 20 --rate 10
+}
+
+# Each check run once by the Agent itself, as dd-agent, and the app's traces counted by the trace-agent.
+verify_agent() {
+  step "The exercise under the Agent: ${CHECKS[*]}, and the app's traces"
+  if ! "$venv/bin/datadog-exercise" verify-agent --agent "$agent_command" --wait "$traces_wait" \
+    "${CHECKS[@]/#/--check=}"; then
+    fail "the Agent does not run the whole exercise: see the FAIL lines above" \
+      "(sudo -u dd-agent $agent_command check <name> shows one run in full)"
   fi
 }
 
@@ -272,10 +301,12 @@ main() {
   install_checks
   set_up_mysql
   if ((skip_agent)); then
-    skip "the systemd service $APM_UNIT, and the Agent's restart"
+    skip "the systemd service $APM_UNIT, the Agent's restart, and the checks and traces under the Agent"
   else
     install_apm_service
     restart_agent
+    send_traffic
+    verify_agent
   fi
   printf '\nProvisioned.\n'
 }

@@ -1,7 +1,8 @@
-"""GET one feed answer through the check's `self.http`: one deadline and one byte cap for the whole fetch.
+"""GET one feed answer: one deadline and one byte cap for the whole fetch.
 
-Any feed uses it (éCO2mix, ODRE, the ones to come). Within `timeout` seconds and `max_bytes` bytes in
-all (transport.py counts every byte and second down to the socket):
+Any feed uses it (éCO2mix, ODRE, the ones to come), through the check's `self.http` or, outside a
+check (`datadog-exercise plot`), a plain transport.BudgetedSession. Within `timeout` seconds and
+`max_bytes` bytes in all (transport.py counts every byte and second down to the socket):
 
 - redirects are followed here, not by requests, which reads a redirect's whole body: at most
   MAX_REDIRECTS, on the same host only (so that no credential of the instance goes elsewhere), never
@@ -46,7 +47,8 @@ class FetchError(Exception):
 
 
 def get_body(http, url, params, timeout, max_bytes, auth=None):
-    """The body of a 200 answer, decompressed. `http` is a RequestsWrapper on a transport.BudgetedSession."""
+    """The body of a 200 answer, decompressed. `http` is a RequestsWrapper on a transport.BudgetedSession, or a
+    transport.BudgetedSession."""
     return _Fetch(http, url, timeout, auth).run(params, max_bytes)
 
 
@@ -120,6 +122,7 @@ class _Fetch:
         self.auth = auth
         self.answered = False  # the current hop's status line and headers have arrived
         self.redirects = 0
+        self.follow = isinstance(http, requests.Session) or http.options.get('allow_redirects', True)
 
     def run(self, params, max_bytes):
         with Budget(self.timeout, max_bytes) as budget:
@@ -142,25 +145,14 @@ class _Fetch:
 
     def _follow(self, params, budget):
         url = self.url
-        follow = self.http.options.get('allow_redirects', True)
         for self.redirects in range(MAX_REDIRECTS + 1):
             budget.check_time()
             self.answered = False
-            options = {'auth': self.auth} if self.auth else {}
-            response = self.http.get(
-                url,
-                params=params,
-                stream=True,
-                allow_redirects=False,
-                persist=True,  # the wrapper's session: the BudgetedSession
-                timeout=(budget.remaining(), budget.remaining()),
-                extra_headers={'Accept-Encoding': ACCEPT_ENCODING},
-                **options,
-            )
+            response = self._get(url, params, budget.remaining())
             self.answered = True
             with response:
                 status = response.status_code
-                if status in REDIRECT_STATUSES and follow:
+                if status in REDIRECT_STATUSES and self.follow:
                     url, params = redirect_target(url, response.headers.get('Location'), status), None
                     continue
                 if status != 200:
@@ -168,6 +160,16 @@ class _Fetch:
                     raise FetchError(_status_message(self.origin, status, response.headers), retry_after)
                 return self._body(response, budget)
         raise FetchError(f'{self.origin} redirected more than {MAX_REDIRECTS} times')
+
+    def _get(self, url, params, timeout):
+        """One GET, its body streamed and a redirect not followed."""
+        options = {'params': params, 'stream': True, 'allow_redirects': False, 'timeout': (timeout, timeout)}
+        if self.auth:
+            options['auth'] = self.auth
+        if isinstance(self.http, requests.Session):
+            return self.http.get(url, headers={'Accept-Encoding': ACCEPT_ENCODING}, **options)
+        # persist: the wrapper's own session, the BudgetedSession; extra_headers: added to the instance's headers
+        return self.http.get(url, persist=True, extra_headers={'Accept-Encoding': ACCEPT_ENCODING}, **options)
 
     def _body(self, response, budget):
         encoding = (response.headers.get('Content-Encoding') or '').strip().lower()
@@ -192,7 +194,7 @@ class _Fetch:
             raise FetchError(f'{self.origin} sent a {encoding} body that cannot be decompressed: {error}') from None
         if inflater is not None and not inflater.eof:
             raise FetchError(f'{self.origin} sent a {encoding} body that ends before its end')
-        budget.check_time()  # an answer cut off by the watchdog may look complete
+        budget.check_time()  # an answer whose end came in after the deadline is late all the same
         return bytes(body)
 
     def _late(self, budget):

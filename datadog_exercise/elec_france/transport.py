@@ -1,38 +1,45 @@
-"""One deadline and one byte cap for everything a fetch receives, down to the socket.
+"""One deadline and one byte cap for everything a fetch receives, down to the socket, without a thread.
 
 requests and urllib3 bound each socket operation, not a fetch: a read waits at most `timeout`, so a
 server that drips its headers one byte a second is never cut off, and nothing counts the bytes of a
-status line or of headers. Every connection a `BudgetedSession` opens, or reuses, during a `Budget`
+status line or of headers. A custom check may not start a thread (the Agent's embedded interpreter), so
+no watchdog cuts a fetch off: instead every socket operation of every connection a `BudgetedSession`
+opens, or reuses, during a `Budget` waits at most the time left until the deadline, set just before it:
 
-- is metered: http.client reads the status line, the headers and the body through `_MeteredReader`,
-  where no read waits past the deadline and every byte counts against the cap; the read that crosses
-  either raises BudgetExceeded;
-- is watched: the TLS handshake and a proxy tunnel read the socket before that, so at the deadline a
-  watchdog thread shuts the socket down through a duplicate of its descriptor, which ends any read,
-  in whichever layer it waits.
+- connecting: each attempt waits at most the time left when the connection starts;
+- a TLS handshake (with the server, or with an https proxy) waits at most the time left, however slowly
+  it is dripped: CPython holds a whole handshake to one deadline taken from the socket's timeout;
+- every read after it goes through a `_MeteredSocket`: the proxy's answer to CONNECT, a TLS handshake
+  tunnelled through an https proxy, the status line, the headers and the body. A read waits at most
+  the time left, and its bytes count against the cap; the read that crosses either raises BudgetExceeded;
+- every send waits at most the time left: CPython holds a whole sendall() to one deadline too;
+- a SOCKS proxy's handshake is read through the same budget (socks_proxy.py).
 
-Outside the budget: resolving the host name (the system resolver's own timeouts) and each connection
-attempt (the time left when the request starts, per address the name resolves to).
+Outside the budget: resolving host names (the system resolver's own timeouts), and how many addresses a
+name resolves to (each connection attempt waits at most the time left when the connection starts). The
+bytes of a TLS handshake made by OpenSSL itself are not counted: OpenSSL bounds them (a certificate chain
+of 100 KiB at most, by default).
 
 The session is handed to the Agent's RequestsWrapper, which keeps choosing the transport adapter (TLS
 context, proxies, auth) as for any check; the session only gives the connection pool that adapter
 picks a subclass of its own connection class (`_BudgetedConnection`), and never follows a redirect.
 """
 
-import contextlib
 import contextvars
 import functools
 import io
 import socket
-import threading
+import sys
 import time
 from http.cookiejar import DefaultCookiePolicy
 
 import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
 from urllib3.exceptions import LocationValueError
+from urllib3.util.ssltransport import SSLTransport
 
 _CURRENT = contextvars.ContextVar('elec_france_budget', default=None)
+_SHORTEST_WAIT = 0.001  # seconds: a timeout of 0 would make the socket non-blocking, not quick
 
 
 class BudgetExceeded(Exception):
@@ -48,30 +55,24 @@ class Budget:
         self.max_bytes = max_bytes
         self.deadline = time.monotonic() + timeout
         self.received = 0
-        self.expired = False
-        self._lock = threading.Lock()
-        self._watched = []  # the connections' cut-off descriptors (see _BudgetedConnection)
-        self._watchdog = threading.Timer(timeout, self._expire)
-        self._watchdog.daemon = True
         self._token = None
 
     def __enter__(self):
         self._token = _CURRENT.set(self)
-        self._watchdog.start()
         return self
 
     def __exit__(self, *exc):
         _CURRENT.reset(self._token)
-        self._watchdog.cancel()
-        with self._lock:
-            self._watched.clear()
+
+    @property
+    def expired(self):
+        return time.monotonic() >= self.deadline
 
     def remaining(self):
         return max(self.deadline - time.monotonic(), 0.0)
 
     def check_time(self):
-        if self.expired or time.monotonic() >= self.deadline:
-            self.expired = True
+        if self.expired:
             raise BudgetExceeded(f'past the {self.timeout:g} s deadline')
 
     def count(self, size):
@@ -80,29 +81,37 @@ class Budget:
             raise BudgetExceeded(f'more than {self.max_bytes} bytes received')
         self.check_time()
 
-    def watch(self, cutoff):
-        """Shut `cutoff` down at the deadline (now, if it has passed)."""
-        with self._lock:
-            if all(watched is not cutoff for watched in self._watched):
-                self._watched.append(cutoff)
-            if self.expired:
-                _shut_down(cutoff)
 
-    def _expire(self):
-        with self._lock:
-            self.expired = True
-            for cutoff in self._watched:
-                _shut_down(cutoff)
+def hold_to_deadline(sock, budget):
+    """Set `sock`'s timeout to the time left: the next blocking operation on it ends by the deadline."""
+    budget.check_time()
+    sock.settimeout(max(budget.remaining(), _SHORTEST_WAIT))
 
 
-def _shut_down(sock):
-    with contextlib.suppress(OSError):  # already disconnected
-        sock.shutdown(socket.SHUT_RDWR)  # the blocked recv() on the original descriptor returns at once
+def held(sock, operation, *args):
+    """`operation(*args)`, a blocking operation on `sock`, waiting at most until the current deadline."""
+    budget = _CURRENT.get()
+    if budget is None:
+        return operation(*args)
+    hold_to_deadline(sock, budget)
+    try:
+        return operation(*args)
+    except TimeoutError:
+        budget.check_time()  # the wait ended with the budget: say so
+        raise
+
+
+def counted(size):
+    """`size` bytes just received, counted against the current budget; returns `size`."""
+    budget = _CURRENT.get()
+    if budget is not None and size:
+        budget.count(size)
+    return size
 
 
 class BudgetedSession(requests.Session):
-    """A requests session for RequestsWrapper(..., session=...): connections held to the current Budget,
-    and no redirect followed."""
+    """A requests session whose connections are held to the current Budget, and which follows no redirect:
+    for RequestsWrapper(..., session=...) in a check, or on its own elsewhere."""
 
     def __init__(self):
         super().__init__()
@@ -142,49 +151,60 @@ class _BudgetedTransport(BaseAdapter):
 
 
 class _BudgetedConnection:
-    """Mixed in front of a urllib3 connection class (plain, TLS or SOCKS).
-
-    Each socket it opens gets a duplicate descriptor, `_cutoff`, owned by the connection: shutting it
-    down ends the socket for every layer above (TLS, a proxy tunnel, http.client). The Budget of the
-    fetch in progress watches it, also when a kept-alive connection is reused by a later fetch.
+    """Mixed in front of a urllib3 connection class (plain, TLS or SOCKS): each of its socket operations is
+    held to the Budget of the fetch in progress, also when a kept-alive connection is reused by a later fetch.
     """
-
-    _cutoff = None
 
     def _new_conn(self):
         budget = _CURRENT.get()
-        if budget is not None:
-            budget.check_time()
+        if budget is None:
+            return super()._new_conn()
+        budget.check_time()
+        self.timeout = budget.remaining()  # each connection attempt
         sock = super()._new_conn()
-        self._cutoff = sock.dup()
-        if budget is not None:
-            budget.watch(self._cutoff)  # before the TLS handshake and any proxy tunnel: both read from it
+        # What comes next on the bare socket is a TLS handshake (with the server or an https proxy), or a
+        # CONNECT (metered: _tunnel). CPython gives a whole handshake one deadline, the socket's timeout from
+        # its start (Modules/_ssl.c, _ssl__SSLSocket_do_handshake_impl: `deadline = _PyDeadline_Init(timeout)`
+        # before its loop, each wait for the socket given `_PyDeadline_Get(deadline)`): a handshake dripped
+        # a byte at a time still ends by the deadline.
+        hold_to_deadline(sock, budget)
         return sock
+
+    def _tunnel(self):
+        """http.client sends CONNECT and reads the proxy's answer through `self.sock`: metered, like an answer."""
+        if not isinstance(self.sock, _MeteredSocket):
+            self.sock = _MeteredSocket(self.sock)
+        super()._tunnel()
+        budget = _CURRENT.get()
+        if budget is not None:
+            hold_to_deadline(self.sock, budget)  # the TLS handshake through the tunnel, next
+
+    def _connect_tls_proxy(self, hostname, sock):
+        """The TLS connection to an https proxy, metered: urllib3 tunnels a TLS connection to the server through
+        it in Python (SSLTransport), whose handshake reads and sends through this socket."""
+        return _MeteredSocket(super()._connect_tls_proxy(hostname, sock))
 
     def connect(self):
         super().connect()
-        self.sock = _MeteredSocket(self.sock)
-
-    def request(self, *args, **kwargs):
-        budget = _CURRENT.get()
-        if budget is not None and self._cutoff is not None:
-            budget.watch(self._cutoff)  # a connection kept alive since an earlier fetch
-        return super().request(*args, **kwargs)
-
-    def close(self):
-        super().close()
-        if self._cutoff is not None:
-            self._cutoff.close()
-            self._cutoff = None
+        if not isinstance(self.sock, (_MeteredSocket, SSLTransport)):  # an SSLTransport reads a _MeteredSocket
+            self.sock = _MeteredSocket(self.sock)
 
 
 @functools.cache
 def _budgeted(connection_class):
-    return type(f'Budgeted{connection_class.__name__}', (_BudgetedConnection, connection_class), {})
+    bases = (_BudgetedConnection, connection_class)
+    socks = sys.modules.get('urllib3.contrib.socks')  # requests imports it for a SOCKS proxy only (PySocks)
+    if socks is not None and issubclass(connection_class, socks.SOCKSConnection):
+        from .socks_proxy import BudgetedSocks
+
+        bases = (_BudgetedConnection, BudgetedSocks, connection_class)
+    return type(f'Budgeted{connection_class.__name__}', bases, {})
 
 
 class _MeteredSocket:
-    """A connected socket whose binary reader (what http.client reads a response from) is metered."""
+    """A connected socket (plain, TLS, or the TLS connection to an https proxy) held to the Budget of the fetch
+    in progress, whichever fetch opened it: every read waits at most until its deadline and counts against its
+    cap, every send waits at most until its deadline."""
 
     def __init__(self, sock):
         self._sock = sock
@@ -192,40 +212,52 @@ class _MeteredSocket:
     def makefile(self, mode='r', *args, **kwargs):
         if mode != 'rb':
             return self._sock.makefile(mode, *args, **kwargs)
-        return io.BufferedReader(_MeteredReader(self._sock))
+        return io.BufferedReader(MeteredReader(self._sock))
+
+    def recv(self, size, flags=0):
+        return _received(held(self._sock, self._sock.recv, size, flags))
+
+    def sendall(self, data, flags=0):
+        # CPython gives a whole sendall() one deadline, the socket's timeout from its start: a plain socket in
+        # Modules/socketmodule.c, sock_sendall (`deadline = _PyDeadline_Init(timeout)` once, then
+        # `timeout = _PyDeadline_Get(deadline)` before each send); a TLS socket's sendall() is one SSL_write
+        # (CPython sets no SSL_MODE_ENABLE_PARTIAL_WRITE), given one deadline in _ssl__SSLSocket_write_impl.
+        return held(self._sock, self._sock.sendall, data, flags)
+
+    # socket.makefile's count of open files: SSLTransport keeps it on the socket beneath it, and a socket closed
+    # while a file is open (http.client closes the connection of a `Connection: close` answer before reading its
+    # body) stays open until that file closes.
+    @property
+    def _io_refs(self):
+        return self._sock._io_refs
+
+    @_io_refs.setter
+    def _io_refs(self, count):
+        self._sock._io_refs = count
 
     def __getattr__(self, name):
         return getattr(self._sock, name)
 
 
-class _MeteredReader(io.RawIOBase):
-    """Reads for the Budget of the fetch in progress, whichever fetch opened the connection: no read
-    waits past its deadline, and every byte counts against its cap."""
+def _received(data):
+    counted(len(data))
+    return data
+
+
+class MeteredReader(io.RawIOBase):
+    """The binary reader of a socket, each read held to the Budget of the fetch in progress."""
 
     def __init__(self, sock):
         super().__init__()
         self._sock = sock
-        self._raw = sock.makefile('rb', buffering=0)
+        # socket.socket's own reader, whichever makefile() a subclass has (socks_proxy.py)
+        self._raw = socket.socket.makefile(sock, 'rb', buffering=0)
 
     def readable(self):
         return True
 
     def readinto(self, buffer):
-        budget = _CURRENT.get()
-        if budget is None:
-            return self._raw.readinto(buffer)
-        budget.check_time()
-        self._sock.settimeout(max(budget.remaining(), 0.001))
-        try:
-            count = self._raw.readinto(buffer)
-        except TimeoutError:
-            budget.check_time()  # the wait ended with the budget: say so
-            raise
-        if count:
-            budget.count(count)
-        elif budget.expired:
-            raise BudgetExceeded('cut off at the deadline')  # the watchdog's shutdown reads as an end of file
-        return count
+        return counted(held(self._sock, self._raw.readinto, buffer))
 
     def close(self):
         self._raw.close()

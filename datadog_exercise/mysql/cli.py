@@ -6,7 +6,7 @@ import click
 
 from . import MysqlError
 from .config import DEFAULT_CONFD
-from .connection import Endpoint
+from .connection import DEFAULT_TIMEOUT, Endpoint
 from .setup import SetupRequest, run_setup
 from .verify import VerifyRequest, run_verify
 
@@ -21,6 +21,13 @@ confd_option = click.option(
     help="The Agent's conf.d folder; the config is mysql.d/conf.yaml in it.",
 )
 port_range = click.IntRange(1, 65535)
+timeout_option = click.option(
+    '--timeout',
+    type=click.FloatRange(0.1, 3600),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    help='Seconds to wait for the server: to connect, and for each answer after that.',
+)
 
 
 @click.group()
@@ -42,7 +49,8 @@ def mysql():
 @click.option('--drop-anonymous', is_flag=True, help="Drop anonymous accounts, which shadow 'datadog'@'%'.")
 @click.option('--reset-password', is_flag=True, help="Give an existing 'datadog'@'%' the password set here.")
 @click.option('--dry-run', is_flag=True, help='Print the SQL it would run (passwords masked) and change nothing.')
-def setup(host, port, socket, admin_user, confd, force, drop_anonymous, reset_password, dry_run):
+@timeout_option
+def setup(host, port, socket, admin_user, confd, force, drop_anonymous, reset_password, dry_run, timeout):
     """Create or update 'datadog'@'%' with the Agent's grants, and write mysql.d/conf.yaml.
 
     The admin's password comes from $MYSQL_ADMIN_PASSWORD (empty for unix-socket logins), else a prompt.
@@ -60,6 +68,7 @@ def setup(host, port, socket, admin_user, confd, force, drop_anonymous, reset_pa
             drop_anonymous=drop_anonymous,
             reset_password=reset_password,
             dry_run=dry_run,
+            timeout=timeout,
         )
         run_setup(request, echo=click.echo, warn=lambda text: click.echo(text, err=True))
     except MysqlError as error:
@@ -70,13 +79,14 @@ def setup(host, port, socket, admin_user, confd, force, drop_anonymous, reset_pa
 @click.option('--host', show_default="the config's, else 127.0.0.1", help='The server.')
 @click.option('--port', type=port_range, show_default="the config's, else 3306", help="The server's TCP port.")
 @confd_option
-def verify(host, port, confd):
+@timeout_option
+def verify(host, port, confd, timeout):
     """Log in as the Agent's account and check what the mysql check needs; exit 1 if anything fails.
 
     The password is the one in mysql.d/conf.yaml, else $DATADOG_MYSQL_PASSWORD.
     """
-    request = VerifyRequest(host, port, confd, os.environ.get(AGENT_PASSWORD_VARIABLE))
     try:
+        request = VerifyRequest(host, port, confd, os.environ.get(AGENT_PASSWORD_VARIABLE), timeout)
         status = run_verify(request, echo=click.echo)
     except MysqlError as error:
         raise click.ClickException(str(error)) from None

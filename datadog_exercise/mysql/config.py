@@ -1,21 +1,24 @@
 """The Agent's `conf.d/mysql.d/conf.yaml`: what setup writes and what verify reads back."""
 
-import contextlib
 import grp
-import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..agent_files import AgentFolder, Owner, UnsafePath
 from . import MysqlError
 
 DEFAULT_CONFD = '/etc/datadog-agent/conf.d'
+RELATIVE_PATH = 'mysql.d/conf.yaml'
 AGENT_GROUP = 'dd-agent'
 MODE = 0o640  # it holds a password: the Agent's group reads it, nobody else
 
 
+class UnsafeConfig(MysqlError):
+    """The config's name is a link or not a regular file: never read or written, even with --force."""
+
+
 def config_path(confd):
-    return Path(confd) / 'mysql.d' / 'conf.yaml'
+    return Path(confd) / RELATIVE_PATH
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,8 @@ class AgentConfig:
     port: int
     username: str
     password: str = field(repr=False)
+    # options.extra_performance_metrics, read as the Agent reads it; what setup writes is always on
+    extra_performance_metrics: bool = True
 
 
 def render(config):
@@ -53,15 +58,23 @@ instances:
 """
 
 
-def read(path):
-    """The first instance of an existing config, or None when there is no file."""
-    import yaml
+def read(confd):
+    """The first instance of an existing config, or None when there is no file.
 
+    conf.d belongs to the Agent's user: a link there is refused, never followed (see agent_files).
+    """
+    import yaml
+    from datadog_checks.base.config import is_affirmative
+
+    path = config_path(confd)
     try:
-        document = yaml.safe_load(Path(path).read_text())
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        content = AgentFolder(confd).read(RELATIVE_PATH)
+        if content is None:
+            return None
+        document = yaml.safe_load(content.decode())
+    except UnsafePath as error:
+        raise UnsafeConfig(str(error)) from None
+    except (UnicodeDecodeError, yaml.YAMLError) as error:
         raise MysqlError(f'cannot read {path}: {error}; fix it, or pass --force to setup to rewrite it') from None
     instances = document.get('instances') if isinstance(document, dict) else None
     if not (isinstance(instances, list) and instances and isinstance(instances[0], dict)):
@@ -87,7 +100,11 @@ def read(path):
         if not isinstance(value, expected) or isinstance(value, bool):
             shown = type(value).__name__ if key == 'password' else repr(value)  # never the password itself
             raise MysqlError(f'{path}: `{key}` in the first instance must be {kind}, got {shown}')
-    return AgentConfig(**values)
+    options = instance.get('options') or {}
+    if not isinstance(options, dict):
+        raise MysqlError(f'{path}: `options` in the first instance must be a mapping, got {options!r}')
+    # As integrations-core mysql reads it: is_affirmative(options.get('extra_performance_metrics', False))
+    return AgentConfig(**values, extra_performance_metrics=is_affirmative(options.get('extra_performance_metrics')))
 
 
 def agent_group():
@@ -99,18 +116,11 @@ def agent_group():
     return AGENT_GROUP
 
 
-def write(path, text, group):
-    """Write atomically with mode 0640, and the group `group` unless it is None."""
-    path = Path(path)
-    path.parent.mkdir(exist_ok=True)
-    temporary = path.with_name(f'.{path.name}.tmp')
-    with contextlib.suppress(FileNotFoundError):
-        temporary.unlink()
-    # Created 0600, so that the password is never readable by others, even for a moment.
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, 'w') as stream:
-        stream.write(text)
-    if group is not None:
-        shutil.chown(temporary, group=group)
-    os.chmod(temporary, MODE)
-    temporary.replace(path)
+def write(confd, text, group):
+    """Write mysql.d/conf.yaml atomically, mode 0640 with the group `group` (unless None) set before it appears;
+    never through a link (see agent_files)."""
+    owner = Owner.group(group) if group is not None else None
+    try:
+        AgentFolder(confd).write(RELATIVE_PATH, text.encode(), MODE, owner)
+    except UnsafePath as error:
+        raise UnsafeConfig(str(error)) from None

@@ -10,7 +10,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import MysqlError, config, sql
-from .connection import Endpoint, connect, execute, query
+from .connection import (
+    DEFAULT_TIMEOUT,
+    Endpoint,
+    admin_password_bytes,
+    check_agent_password,
+    connect,
+    execute,
+    query,
+)
 
 GENERATED_PASSWORD_BYTES = 24
 
@@ -26,6 +34,7 @@ class SetupRequest:
     drop_anonymous: bool = False
     reset_password: bool = False
     dry_run: bool = False
+    timeout: float = DEFAULT_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -36,16 +45,17 @@ class AgentPassword:
 
 def run_setup(request, echo, warn):
     path = config.config_path(request.confd)
-    keep_config = path.exists() and not request.force
+    keep_config = os.path.lexists(path) and not request.force  # a link there is refused when read or written
     _check_confd(Path(request.confd), path, keep_config)
-    password = choose_password(request.agent_password, path, keep_config)
+    password = choose_password(request.agent_password, request.confd, keep_config)
+    admin_password = admin_password_bytes(request.admin_password, "the admin's password")
 
     hint = (
         f'set MYSQL_ADMIN_PASSWORD to the password of {request.admin_user!r}, or choose the account with --admin-user'
     )
     if not request.endpoint.socket:
         hint += ' (a root that logs in by unix socket, as on Debian, needs sudo and --socket /run/mysqld/mysqld.sock)'
-    connection = connect(request.endpoint, request.admin_user, request.admin_password, hint)
+    connection = connect(request.endpoint, request.admin_user, admin_password, hint, request.timeout)
     with connection, connection.cursor() as cursor:
         server = sql.Server.from_version(query(cursor, sql.VERSION)[0][0])
         admin = sql.Account.parse(query(cursor, sql.CURRENT_USER)[0][0])
@@ -78,12 +88,17 @@ def run_setup(request, echo, warn):
         )
 
 
-def choose_password(from_environment, path, keep_config):
+def choose_password(from_environment, confd, keep_config):
     """The Agent's password: DATADOG_MYSQL_PASSWORD, else the one in the config, else a new one."""
+    path = config.config_path(confd)
     if from_environment == '':
         raise MysqlError('DATADOG_MYSQL_PASSWORD is empty: set it to a password, or unset it to have one generated')
+    if from_environment is not None:
+        check_agent_password(from_environment, 'DATADOG_MYSQL_PASSWORD')
     try:
-        written = config.read(path)
+        written = config.read(confd)
+    except config.UnsafeConfig:
+        raise  # a link is refused before anything changes, --force or not
     except MysqlError:
         if keep_config:
             raise
@@ -102,6 +117,11 @@ def choose_password(from_environment, path, keep_config):
     if from_environment is not None:
         return AgentPassword(from_environment, 'environment')
     if written is not None:
+        check_agent_password(
+            written.password,
+            f'the password in {path}',
+            'give another one with DATADOG_MYSQL_PASSWORD, --force and --reset-password',
+        )
         return AgentPassword(written.password, 'config')
     return AgentPassword(secrets.token_urlsafe(GENERATED_PASSWORD_BYTES), 'generated')
 
@@ -135,7 +155,7 @@ def _check_admin_privileges(cursor, server, admin):
 def _accounts(cursor, admin):
     """The Agent's account row (user, host, native hash) or None, and the shadowing anonymous accounts."""
     try:
-        rows = query(cursor, sql.ACCOUNTS)
+        rows = query(cursor, sql.ACCOUNTS, (sql.AGENT.user,))
     except MysqlError as error:
         raise MysqlError(
             f'{admin.grantee} cannot read mysql.user: {error}; run setup as an account that can, such as root'
@@ -148,7 +168,7 @@ def _accounts(cursor, admin):
 
 def _must_set_password(request, path, native_hash, password):
     """Whether the existing account needs the password; refuses to change it unless --reset-password."""
-    if password.source != 'generated' and _password_matches(request.endpoint, native_hash, password.value):
+    if password.source != 'generated' and _password_matches(request, native_hash, password.value):
         return False
     if request.reset_password:
         return True
@@ -168,12 +188,12 @@ def _must_set_password(request, path, native_hash, password):
     )
 
 
-def _password_matches(endpoint, native_hash, password):
+def _password_matches(request, native_hash, password):
     if native_hash is not None:
         return native_hash == sql.native_password_hash(password)
     # Other plugins keep salted or external credentials: only a login can tell.
     try:
-        connect(endpoint, sql.AGENT.user, password, denied_hint='').close()
+        connect(request.endpoint, sql.AGENT.user, password, '', request.timeout).close()
     except MysqlError:
         return False
     return True
@@ -195,5 +215,5 @@ def _write_config(request, path, keep_config, password, echo, warn):
     if request.dry_run:
         echo(f'would write {path} (mode 0640, {owner})')
         return
-    config.write(path, text, group)
+    config.write(request.confd, text, group)
     echo(f'wrote {path} (mode 0640, {owner})')

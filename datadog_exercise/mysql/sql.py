@@ -1,7 +1,15 @@
 """Every SQL text that `mysql setup` and `mysql verify` send, built in one place.
 
-A password enters a statement only as an escaped literal in `Statement.sql`. What is printed is
-`Statement.shown`, where the password is masked; neither `repr` nor `shown` ever holds it.
+No value is ever quoted by hand into SQL text. Account names and passwords are parameters (`%s`), which
+PyMySQL quotes knowing whether the session has NO_BACKSLASH_ESCAPES (`connection.connect` makes sure it
+knows; ANSI_QUOTES does not touch single-quoted strings). On MariaDB the password does not even travel:
+the statement carries the mysql_native_password hash the server would store for it (`IDENTIFIED BY
+PASSWORD '*...'`, MariaDB's default plugin), so no general log, process list or error message can show
+it. MySQL 8.4 turns mysql_native_password off, so there the password is the parameter of `IDENTIFIED BY`
+and the server hashes it with its own default plugin.
+
+What is printed is `Statement.shown`, where the password is masked; `repr` never shows the SQL, its
+parameters or the password.
 """
 
 import hashlib
@@ -12,11 +20,11 @@ MASK = '********'
 MAX_USER_CONNECTIONS = 5
 
 
-def literal(text):
-    """A quoted SQL string literal (the server runs without NO_BACKSLASH_ESCAPES, as by default)."""
-    from pymysql.converters import escape_string
-
-    return f"'{escape_string(text)}'"
+def quoted(text):
+    """TEXT between single quotes, for people to read in output; never sent to a server. A character that is not
+    printable (a newline in an account's host...) is shown escaped, so that no name can forge output lines."""
+    shown = ''.join(character if character.isprintable() else repr(character)[1:-1] for character in text)
+    return "'" + shown.replace("'", "''") + "'"
 
 
 @dataclass(frozen=True)
@@ -36,7 +44,7 @@ class Account:
         return f"'{self.user}'@'{self.host}'"
 
     def __str__(self):
-        return f'{literal(self.user)}@{literal(self.host)}'
+        return f'{quoted(self.user)}@{quoted(self.host)}'
 
 
 # The documented account: '%' so that the Agent may connect over TCP from 127.0.0.1 or elsewhere.
@@ -94,46 +102,52 @@ class Server:
 @dataclass(frozen=True)
 class Statement:
     shown: str
-    sql: str = field(repr=False)
-    secret: str | None = field(default=None, repr=False)
+    sql: str = field(repr=False)  # with %s placeholders (and any literal % doubled)
+    args: tuple = field(default=(), repr=False)
+    secrets: tuple = field(default=(), repr=False)  # forms of the password an error message must never show
 
-    @classmethod
-    def plain(cls, text):
-        return cls(text, text)
 
-    @classmethod
-    def identified_by(cls, head, password, tail=''):
-        return cls(
-            shown=f'{head} IDENTIFIED BY {literal(MASK)}{tail}',
-            sql=f'{head} IDENTIFIED BY {literal(password)}{tail}',
-            secret=password,
-        )
+def _password(server, password):
+    """The IDENTIFIED BY clause for PASSWORD, its parameter, and the forms of the secret it sends."""
+    if server.is_mariadb:
+        hashed = native_password_hash(password)
+        return f'IDENTIFIED BY PASSWORD {quoted(MASK)}', 'IDENTIFIED BY PASSWORD %s', hashed, (password, hashed)
+    return f'IDENTIFIED BY {quoted(MASK)}', 'IDENTIFIED BY %s', password, (password,)
 
 
 def agent_account(server, exists, password, set_password):
     """Create or update the Agent's account: its password (when asked), connection limit and grants."""
     limit = f' WITH MAX_USER_CONNECTIONS {MAX_USER_CONNECTIONS}'
-    if not exists:
-        account = Statement.identified_by(f'CREATE USER {AGENT}', password, limit)
-    elif set_password:
-        account = Statement.identified_by(f'ALTER USER {AGENT}', password, limit)
+    account = (AGENT.user, AGENT.host)
+    verb = 'ALTER' if exists else 'CREATE'
+    if exists and not set_password:
+        statement = Statement(f'ALTER USER {AGENT}{limit}', f'ALTER USER %s@%s{limit}', account)
     else:
-        account = Statement.plain(f'ALTER USER {AGENT}{limit}')
+        shown, clause, secret, forms = _password(server, password)
+        statement = Statement(
+            f'{verb} USER {AGENT} {shown}{limit}', f'{verb} USER %s@%s {clause}{limit}', (*account, secret), forms
+        )
     names = ', '.join(privilege.name for privilege in server.agent_privileges())
     return [
-        account,
-        Statement.plain(f'GRANT {names} ON *.* TO {AGENT}'),
-        Statement.plain(f'GRANT SELECT ON performance_schema.* TO {AGENT}'),
+        statement,
+        Statement(f'GRANT {names} ON *.* TO {AGENT}', f'GRANT {names} ON *.* TO %s@%s', account),
+        Statement(
+            f'GRANT SELECT ON performance_schema.* TO {AGENT}', 'GRANT SELECT ON performance_schema.* TO %s@%s', account
+        ),
     ]
 
 
 def drop_user(account):
-    return Statement.plain(f'DROP USER {account}')
+    return Statement(f'DROP USER {account}', 'DROP USER %s@%s', (account.user, account.host))
 
 
 def native_password_hash(password):
-    """What mysql_native_password stores: '*' and the upper-case hex of SHA1(SHA1(password))."""
-    return '*' + hashlib.sha1(hashlib.sha1(password.encode()).digest()).hexdigest().upper()
+    """What mysql_native_password stores: '*' and the upper-case hex of SHA1(SHA1(password)).
+
+    Of the password's bytes as the Agent's PyMySQL sends them (Latin-1, which for the ASCII passwords that
+    `check_agent_password` lets through are also their UTF-8 bytes).
+    """
+    return '*' + hashlib.sha1(hashlib.sha1(password.encode('latin-1')).digest()).hexdigest().upper()
 
 
 # Inspection, as the admin.
@@ -146,11 +160,13 @@ ADMIN_PRIVILEGES = (
     "SELECT CONCAT(table_schema, '.*'), privilege_type, is_grantable "
     'FROM information_schema.schema_privileges WHERE grantee = %s'
 )
-# The Agent's account and the anonymous ones; the hash only when it can be compared here.
+# The Agent's account and the anonymous ones; the hash only when it can be compared here. Takes the Agent's user.
 ACCOUNTS = (
     "SELECT user, host, IF(plugin = 'mysql_native_password', authentication_string, NULL) "
-    f"FROM mysql.user WHERE user IN ('', '{AGENT.user}') ORDER BY user, host"
+    "FROM mysql.user WHERE user IN ('', %s) ORDER BY user, host"
 )
+# Makes the server announce the session's real sql_mode to the client (see connection.connect).
+ANNOUNCE_SQL_MODE = 'SET SESSION sql_mode = @@SESSION.sql_mode'
 
 # Verification, as the Agent's account.
 UPTIME = "SHOW GLOBAL STATUS LIKE 'Uptime'"

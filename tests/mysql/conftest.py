@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+import mysql_server
 from mysql_server import MariaDB, free_port
 
 
@@ -61,3 +62,18 @@ def command(mariadb, tmp_path):
     confd = tmp_path / 'conf.d'
     confd.mkdir()
     return Command(mariadb, confd)
+
+
+@pytest.fixture(scope='session')
+def mariadb_without_performance_schema(tmp_path_factory):
+    """A second server, as MariaDB starts by default: performance_schema off. Started only by the tests that use it."""
+    with mysql_server.started(tmp_path_factory.mktemp('mariadb-off'), performance_schema=False) as server:
+        yield server
+
+
+@pytest.fixture
+def command_without_performance_schema(mariadb_without_performance_schema, tmp_path):
+    mariadb_without_performance_schema.reset()
+    confd = tmp_path / 'conf.d'
+    confd.mkdir()
+    return Command(mariadb_without_performance_schema, confd)

@@ -9,7 +9,7 @@ import yaml
 
 AGENT_PASSWORD = "it's a \\ 'secret'"  # quotes and a backslash: the SQL literal must escape them
 STATEMENTS_ON_A_FRESH_SERVER = [
-    "CREATE USER 'datadog'@'%' IDENTIFIED BY '********' WITH MAX_USER_CONNECTIONS 5;",
+    "CREATE USER 'datadog'@'%' IDENTIFIED BY PASSWORD '********' WITH MAX_USER_CONNECTIONS 5;",
     "GRANT REPLICATION CLIENT, PROCESS, SLAVE MONITOR ON *.* TO 'datadog'@'%';",
     "GRANT SELECT ON performance_schema.* TO 'datadog'@'%';",
 ]
@@ -292,7 +292,7 @@ def test_reset_password_gives_the_existing_account_the_new_password(command, mar
 
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[1] == (
-        "ALTER USER 'datadog'@'%' IDENTIFIED BY '********' WITH MAX_USER_CONNECTIONS 5;"
+        "ALTER USER 'datadog'@'%' IDENTIFIED BY PASSWORD '********' WITH MAX_USER_CONNECTIONS 5;"
     )
     assert agent_grants(mariadb) == expected_agent_grants(mariadb, AGENT_PASSWORD)
 
@@ -369,7 +369,7 @@ def test_the_config_gets_the_group_when_it_exists(tmp_path):
     group = another_group_this_process_may_use()
     path = tmp_path / 'mysql.d' / 'conf.yaml'
 
-    config.write(path, 'init_config:\n', group.gr_name)
+    config.write(tmp_path, 'init_config:\n', group.gr_name)
 
     assert path.read_text() == 'init_config:\n'
     assert path.stat().st_gid == group.gr_gid
@@ -384,3 +384,20 @@ def another_group_this_process_may_use():
     if not others:
         pytest.skip('this process may use no group other than its own')
     return grp.getgrgid(others[0])
+
+
+@pytest.mark.parametrize('force', [False, True], ids=['kept', 'force'])
+def test_a_link_at_the_config_is_refused_before_any_change(command, mariadb, tmp_path, force):
+    # conf.d belongs to the Agent's user, who may put a link there: setup must neither follow nor replace it.
+    target = tmp_path / 'root-only.yaml'
+    target.write_text('instances:\n  - username: datadog\n    password: from-the-link\n')
+    command.config.parent.mkdir()
+    command.config.symlink_to(target)
+    state = mariadb.snapshot()
+
+    result = command.setup(*(['--force'] if force else []), agent_password=AGENT_PASSWORD)
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f'Error: {command.config} is a symbolic link: ')
+    assert mariadb.snapshot() == state
+    assert target.read_text() == 'instances:\n  - username: datadog\n    password: from-the-link\n'

@@ -44,22 +44,40 @@ def test_mariadb_lists_replication_client_as_binlog_monitor_from_10_5_2():
     )
 
 
-def test_a_statement_shows_a_mask_and_sends_the_escaped_password():
-    [create, *_] = sql.agent_account(sql.Server('MySQL', (8, 0, 36)), False, "o'k\\x", set_password=False)
+@pytest.mark.parametrize(
+    'server, shown, sent, parameter',
+    [
+        (
+            sql.Server('MariaDB', (10, 11, 6)),
+            "CREATE USER 'datadog'@'%' IDENTIFIED BY PASSWORD '********' WITH MAX_USER_CONNECTIONS 5",
+            'CREATE USER %s@%s IDENTIFIED BY PASSWORD %s WITH MAX_USER_CONNECTIONS 5',
+            sql.native_password_hash("o'k\\x"),
+        ),
+        (
+            sql.Server('MySQL', (8, 4, 2)),
+            "CREATE USER 'datadog'@'%' IDENTIFIED BY '********' WITH MAX_USER_CONNECTIONS 5",
+            'CREATE USER %s@%s IDENTIFIED BY %s WITH MAX_USER_CONNECTIONS 5',
+            "o'k\\x",
+        ),
+    ],
+    ids=['mariadb-sends-the-hash', 'mysql-sends-a-parameter'],
+)
+def test_a_statement_shows_a_mask_and_sends_every_value_as_a_parameter(server, shown, sent, parameter):
+    [create, *grants] = sql.agent_account(server, False, "o'k\\x", set_password=False)
 
-    assert create.shown == "CREATE USER 'datadog'@'%' IDENTIFIED BY '********' WITH MAX_USER_CONNECTIONS 5"
-    assert create.sql == "CREATE USER 'datadog'@'%' IDENTIFIED BY 'o\\'k\\\\x' WITH MAX_USER_CONNECTIONS 5"
+    assert (create.shown, create.sql, create.args) == (shown, sent, ('datadog', '%', parameter))
     assert "o'k" not in repr(create)
+    assert all(grant.args == ('datadog', '%') and '%s@%s' in grant.sql for grant in grants)
 
 
 def test_an_existing_account_keeps_its_password_unless_asked():
-    server = sql.Server('MySQL', (8, 0, 36))
+    server = sql.Server('MariaDB', (10, 11, 6))
 
     [kept, *_] = sql.agent_account(server, True, 'secret', set_password=False)
     [reset, *_] = sql.agent_account(server, True, 'secret', set_password=True)
 
-    assert kept.sql == "ALTER USER 'datadog'@'%' WITH MAX_USER_CONNECTIONS 5"
-    assert reset.shown == "ALTER USER 'datadog'@'%' IDENTIFIED BY '********' WITH MAX_USER_CONNECTIONS 5"
+    assert (kept.sql, kept.args) == ('ALTER USER %s@%s WITH MAX_USER_CONNECTIONS 5', ('datadog', '%'))
+    assert reset.shown == "ALTER USER 'datadog'@'%' IDENTIFIED BY PASSWORD '********' WITH MAX_USER_CONNECTIONS 5"
 
 
 def test_native_password_hash_is_the_one_mariadb_stores():
@@ -77,10 +95,11 @@ def test_current_user_is_split_at_the_last_at_sign():
     ['plain', 'with "double" and \'single\' quotes', 'back\\slash', 'é€ 🙂', 'line\u2028sep\x85arators', '- yes'],
 )
 def test_the_rendered_config_gives_back_any_password(tmp_path, password):
-    path = tmp_path / 'conf.yaml'
-    path.write_text(config.render(config.AgentConfig('127.0.0.1', 3306, 'datadog', password)))
+    written = config.AgentConfig('127.0.0.1', 3306, 'datadog', password)
+    (tmp_path / 'mysql.d').mkdir()
+    config.config_path(tmp_path).write_text(config.render(written))
 
-    assert config.read(path) == config.AgentConfig('127.0.0.1', 3306, 'datadog', password)
+    assert config.read(tmp_path) == written
 
 
 @pytest.mark.parametrize(
@@ -102,17 +121,49 @@ def test_the_rendered_config_gives_back_any_password(tmp_path, password):
             "instances:\n  - username: datadog\n    password: x\n    port: '3306'\n",
             "{path}: `port` in the first instance must be an integer, got '3306'",
         ),
+        (
+            'instances:\n  - username: datadog\n    password: x\n    options: [extra_performance_metrics]\n',
+            "{path}: `options` in the first instance must be a mapping, got ['extra_performance_metrics']",
+        ),
     ],
 )
 def test_a_config_that_cannot_be_used_names_the_key(tmp_path, text, message):
-    path = tmp_path / 'conf.yaml'
+    (tmp_path / 'mysql.d').mkdir()
+    path = config.config_path(tmp_path)
     path.write_text(text)
 
     with pytest.raises(MysqlError) as error:
-        config.read(path)
+        config.read(tmp_path)
 
     assert str(error.value) == message.format(path=path)
 
 
+@pytest.mark.parametrize(
+    'options, asked',
+    [('', False), ('    options: {}\n', False), ('    options:\n      extra_performance_metrics: "yes"\n', True)],
+    ids=['no-options', 'empty-options', 'affirmative-string'],
+)
+def test_extra_performance_metrics_is_read_as_the_agent_reads_it(tmp_path, options, asked):
+    (tmp_path / 'mysql.d').mkdir()
+    config.config_path(tmp_path).write_text(f'instances:\n  - username: datadog\n    password: x\n{options}')
+
+    assert config.read(tmp_path).extra_performance_metrics is asked
+
+
 def test_a_missing_config_reads_as_none(tmp_path):
-    assert config.read(tmp_path / 'conf.yaml') is None
+    assert config.read(tmp_path) is None
+
+
+def test_a_link_at_the_config_is_refused_not_followed(tmp_path):
+    (tmp_path / 'mysql.d').mkdir()
+    secret = tmp_path / 'shadow'
+    secret.write_text('instances:\n  - username: root\n    password: the-root-password\n')
+    config.config_path(tmp_path).symlink_to(secret)
+
+    with pytest.raises(MysqlError) as error:
+        config.read(tmp_path)
+    with pytest.raises(MysqlError):
+        config.write(tmp_path, 'init_config:\n', None)
+
+    assert str(error.value).startswith(f'{config.config_path(tmp_path)} is a symbolic link')
+    assert secret.read_text() == 'instances:\n  - username: root\n    password: the-root-password\n'

@@ -14,8 +14,7 @@ def passing_table(mariadb):
         f"log in as 'datadog'          pass    127.0.0.1:{mariadb.port}, {mariadb.version}",
         'SHOW STATUS shows Uptime     pass    Uptime = N s',
         'replication status readable  pass    SHOW SLAVE STATUS: not a replica',
-        'performance_schema readable  pass    readable, but off on this server: set performance_schema=ON for '
-        'extra_performance_metrics',
+        'performance_schema readable  pass    events_statements_summary_by_digest readable',
         'InnoDB status readable       pass    SHOW ENGINE INNODB STATUS readable (PROCESS)',
         f'pid_file variable readable   pass    {pid_file}',
         'connection limit set         pass    max_user_connections = 5',
@@ -137,3 +136,54 @@ def test_an_anonymous_account_at_any_host_does_not_shadow_the_agent_and_is_kept(
 
     assert result.exit_code == 0, result.output
     assert mariadb.run("SELECT user, host FROM mysql.user WHERE user = ''") == (('', '%'),)
+
+
+# ---- performance_schema: the config asks for metrics only the server's performance_schema gives -----------------
+
+PERFORMANCE_SCHEMA_OFF = (
+    'performance_schema readable  FAIL    off on this server, and the config asks for extra_performance_metrics: '
+    'the Agent collects none'
+)
+
+
+def test_verify_fails_when_the_config_wants_performance_metrics_and_performance_schema_is_off(
+    command_without_performance_schema,
+):
+    command = command_without_performance_schema
+    assert command.setup('--drop-anonymous').exit_code == 0
+
+    result = command.verify()
+
+    assert result.exit_code == 1
+    assert [line for line in lines(result) if '  FAIL  ' in line] == [PERFORMANCE_SCHEMA_OFF]
+    assert lines(result)[-1] == (
+        "1 of 7 checks failed: set performance_schema=ON in the [mariadb] (or [mysqld]) section of the server's "
+        'configuration and restart it.'
+    )
+
+
+def test_the_same_config_passes_once_performance_schema_is_on(agent_account, mariadb):
+    assert mariadb.run('SELECT @@GLOBAL.performance_schema') == ((1,),)
+
+    result = agent_account.verify()
+
+    assert result.exit_code == 0, result.output
+    assert 'performance_schema readable  pass    events_statements_summary_by_digest readable' in lines(result)
+
+
+def test_without_extra_performance_metrics_a_server_without_performance_schema_passes(
+    command_without_performance_schema,
+):
+    command = command_without_performance_schema
+    command.setup('--drop-anonymous')
+    command.config.write_text(
+        command.config.read_text().replace('extra_performance_metrics: true', 'extra_performance_metrics: false')
+    )
+
+    result = command.verify()
+
+    assert result.exit_code == 0, result.output
+    assert (
+        'performance_schema readable  pass    readable; off on this server, which the config does not need '
+        '(extra_performance_metrics is off)'
+    ) in lines(result)
