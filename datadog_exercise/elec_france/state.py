@@ -81,7 +81,9 @@ class FeedState:
     """A feed fetched on its own schedule (feeds.scheduled_feeds), kept under its own cache key: when to ask it
     again, why it last failed, and its latest reading. What a reading is depends on the feed:
 
-    - `odre`: the latest ODRE quarter-hour, a Snapshot (every series of it, the borders included);
+    - `odre`: the latest ODRE quarter-hour, a Snapshot with every series ODRE published for it (the mix's
+      core series and breakdowns as well as the borders, batteries and wind split), so that it can be set
+      against éCO2mix's figures for the same quarter-hour as it is;
     - `odre_regional`: {region slug: RegionalQuarterHour}, each region's latest quarter-hour;
     - `market`: the AreaDays of the prices held (today's and tomorrow's).
     """
