@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_elec_france_state import JSON_LEAVES, dumps
 
 from datadog_exercise.eco2mix import market, odre, regional
 from datadog_exercise.elec_france import feeds, policy
@@ -184,17 +185,10 @@ def test_the_check_on_a_corrupt_prices_cache_asks_afresh_and_reports(
 # ---- properties -------------------------------------------------------------------------------------------------
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-JSON_LEAVES = (
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.sampled_from([10**400, -(10**20), 2**63, 99, 100, -1])
-    | st.floats()
-    | st.text(max_size=20)
-    | st.sampled_from(['2023-09-22', '2023-09-22T00:00:00+00:00', 'fr', 'bretagne', 'hourly', 'elapsed', 'odre'])
-)
+# Any JSON (test_elec_france_state's), with values of these feeds' own fields among the leaves.
 JSON = st.recursive(
-    JSON_LEAVES,
+    JSON_LEAVES
+    | st.sampled_from([99, 100, -1, '2023-09-22', 'fr', 'bretagne', 'hourly', 'elapsed', 'wall_clock', 'odre']),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
     max_leaves=16,
 )
@@ -235,13 +229,6 @@ PATHS = {
         'last_error',
     ],
 }
-
-
-def dumps(value):
-    try:
-        return json.dumps(value)
-    except ValueError:  # a 5000-digit integer: Python's own digit limit, before the check sees anything
-        return '0'
 
 
 @SETTINGS

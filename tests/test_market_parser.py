@@ -204,8 +204,8 @@ def test_repeats_keep_the_first_day_and_area_and_the_last_periode():
 
     assert prices.days[0].prices == {0: 2.0}
     assert prices.problems.first == [
-        '2024-04-14 fr: periode 0 appears twice; the last one is used',
         'day 2024-04-14 appears twice; the first one is used',
+        '2024-04-14 fr: periode 0 appears twice; the last one is used',
     ]
 
 

@@ -28,10 +28,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, timedelta
 from enum import Enum
 
-from .body import MAX_BYTES, MISSING, parse_xml
-from .model import FeedError
+from .body import MAX_BYTES, MISSING
 from .plausible import PRICE_RANGE, is_plausible_price
-from .reading import Tally, excerpt, feed_day, feed_number, shown
+from .reading import Tally, feed_number, shown
 from .slots import (
     PARIS,
     QUARTER_HOUR,
@@ -44,7 +43,7 @@ from .slots import (
     slot_start,
 )
 from .xmlfeed import DAY_TAG as MIX_DAY_TAG
-from .xmlfeed import MAX_DAYS, no_days_message
+from .xmlfeed import day_elements, liste
 
 DAY_TAG = 'donneesMarche'
 PRICE_ROW = 'donneesMarche'  # the `v` of a price row
@@ -146,27 +145,14 @@ def prices_at(days, instant):
 
 def parse(body, max_bytes=MAX_BYTES):
     """Parse a `getDonneesMarche` answer. Raises FeedError, and nothing else, for anything that is not one."""
-    root = parse_xml(body, max_bytes, 'éCO2mix market-prices XML')
-    if not isinstance(root.tag, str) or root.tag != 'liste':
-        raise FeedError(f'expected an éCO2mix <liste> document, got a <{excerpt(root.tag)}> root element')
+    root = liste(body, max_bytes, 'éCO2mix market-prices XML')
     unknown = Tally()
     problems = Tally()
-    seen = set()
-    days = []
-    for element in root.iterchildren(DAY_TAG):
-        text = element.get('date')
-        day = feed_day(text)
-        if day is None:
-            raise FeedError(f'day element <{DAY_TAG}> has an invalid date {shown(text)}')
-        if day in seen:
-            problems.add(f'day {day} appears twice; the first one is used')
-            continue
-        if len(seen) == MAX_DAYS:
-            raise FeedError(f'more than {MAX_DAYS} <{DAY_TAG}> day elements: not an answer to this project')
-        seen.add(day)
-        days.extend(_area_days(element, day, unknown, problems))
-    if not seen:
-        raise FeedError(no_days_message(root, DAY_TAG, {MIX_DAY_TAG: OTHER_FEED}))
+    days = [
+        area_day
+        for day, element in day_elements(root, DAY_TAG, {MIX_DAY_TAG: OTHER_FEED}, problems)
+        for area_day in _area_days(element, day, unknown, problems)
+    ]
     days.sort(key=lambda area_day: (area_day.date, area_day.area))
     return MarketPrices(days=tuple(days), unknown_areas=unknown, problems=problems)
 
