@@ -32,6 +32,7 @@ from datadog_exercise.eco2mix import xmlfeed  # noqa: E402
 from datadog_exercise.eco2mix.snapshot import latest_snapshot  # noqa: E402
 
 from fixtures.build import MIX_ROWS, load_figures, pooled, render_xml  # noqa: E402
+from support import NATIONAL_ONLY  # noqa: E402
 
 LAST_DAY = date(2023, 9, 22)
 
@@ -124,7 +125,7 @@ def cached_run_cost():
     with FeedServer() as server:
         server.serve('mix', Answer((fixtures / 'eco2mix_mix_2023-09-21_22.xml').read_bytes()))
         server.serve('co2', Answer((fixtures / 'eco2mix_co2_2023-09-21_22.xml').read_bytes()))
-        instance = {'eco2mix_url': server.eco2mix_url, 'source': 'eco2mix'}
+        instance = {'eco2mix_url': server.eco2mix_url, 'source': 'eco2mix', **NATIONAL_ONLY}
 
         fetching = []
         for _ in range(20):
@@ -164,7 +165,8 @@ def requests_per_hour():
         with FeedServer(clock=lambda simulation=simulation: simulation.now) as server:
             server.serve('mix', simulation.publication)
             server.serve('co2', simulation.publication)
-            check = ElecFranceCheck('elec_france', {}, [{'eco2mix_url': server.eco2mix_url, 'source': 'eco2mix'}])
+            instance = {'eco2mix_url': server.eco2mix_url, 'source': 'eco2mix', **NATIONAL_ONLY}
+            check = ElecFranceCheck('elec_france', {}, [instance])
             check.check_id = 'elec_france:bench'
             check.clock = lambda simulation=simulation: simulation.now
             hours = 4 if policy_name == 'fetch policy' else 1
@@ -179,6 +181,15 @@ def requests_per_hour():
     return counts
 
 
+def requests_per_hour_per_feed():
+    """Every feed on, a simulated day at a 15 s interval (tests/test_elec_france_budget.py): requests per hour of
+    each feed, averaged over the day, and the most in any hour."""
+    from test_elec_france_budget import FEEDS, HOURS, per_hour, simulated_day
+
+    requests, _, _ = simulated_day.__wrapped__()
+    return {kind: (sum(per_hour(requests, kind)) / HOURS, max(per_hour(requests, kind))) for kind in FEEDS}
+
+
 HOSTILE_TIMEOUT = 2
 
 
@@ -186,7 +197,7 @@ def hostile_runs():
     """(name, peak KiB, KiB after imports, seconds, fetches) of one check run per server, each in a fresh process."""
     from test_elec_france_hostile_http import BEFORE_THE_ANSWER, CASES, NOW, redirect_carrying_a_gzip_bomb
 
-    from datadog_exercise.elec_france.check import MAX_BYTES
+    from datadog_exercise.elec_france.feeds import MAX_BYTES
 
     from feedserver import Answer, FeedServer, ScriptedServer
     from fixtures.build import costliest_answers
@@ -197,7 +208,7 @@ def hostile_runs():
 
     def run(name, eco2mix_url, odre_url, source, fetches, **options):
         instance = {'eco2mix_url': eco2mix_url, 'odre_url': odre_url, 'source': source, 'timeout': HOSTILE_TIMEOUT}
-        instance.update(options)
+        instance |= NATIONAL_ONLY | options
         result = run_check_in_a_fresh_interpreter(instance, NOW)
         runs.append((name, result['peak_kib'], result['imports_kib'], result['seconds'], fetches))
 
@@ -249,6 +260,10 @@ def main():
         f'requests per hour (type=mix and type=co2) at a 15 s interval, 240 runs an hour: {policy:.0f} with the '
         f'fetch policy (steady state), {naive:.0f} fetching both feeds on every run ({naive / policy:.0f}x)'
     )
+    per_feed = requests_per_hour_per_feed()
+    print('every feed on, a simulated day at a 15 s interval (5760 runs): requests per hour, mean (most in an hour)')
+    for kind, (mean, most) in per_feed.items():
+        print(f'  {kind:14} {mean:5.2f} ({most})')
     print(json.dumps({'cached_run_ms': round(cached * 1000, 3), 'requests_per_hour': counts}))
 
     runs = hostile_runs()

@@ -10,11 +10,11 @@ from datetime import datetime, time, timedelta
 
 from .eco2mix import xmlfeed
 from .eco2mix.labels import CO2_INTENSITY, CONSUMPTION, SeriesKey
-from .eco2mix.model import ECO2MIX, FeedError
+from .eco2mix.model import FeedError
 from .eco2mix.slots import PARIS
 from .eco2mix.snapshot import quarter_hours
-from .elec_france.check import MAX_BYTES
 from .elec_france.config import DEFAULT_TIMEOUT
+from .elec_france.feeds import ECO2MIX_MIX, MAX_BYTES
 from .elec_france.fetch import FetchError, get_body
 from .elec_france.transport import BudgetedSession
 
@@ -45,7 +45,7 @@ def fetch_live(day, url=ECO2MIX_URL, timeout=DEFAULT_TIMEOUT):
         for kind in ('mix', 'co2'):
             try:
                 # bytes: RTE sends no charset
-                bodies.append(get_body(session, url, {'type': kind, **params}, timeout, MAX_BYTES[ECO2MIX]))
+                bodies.append(get_body(session, url, {'type': kind, **params}, timeout, MAX_BYTES[ECO2MIX_MIX]))
             except FetchError as error:
                 raise PlotError(f'cannot fetch éCO2mix type={kind}: {error}') from None
     return bodies

@@ -10,7 +10,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 ECO2MIX_PATH = '/curves/eco2mixWeb'
+MARKET_PATH = '/curves/getDonneesMarche'
 ODRE_PATH = '/api/explore/v2.1/catalog/datasets/eco2mix-national-tr/records'
+ODRE_REGIONAL_PATH = '/api/explore/v2.1/catalog/datasets/eco2mix-regional-tr/records'
+# Every feed the check asks, by the name `serve` and `count` take: (path, `type` parameter).
+ROUTES = {
+    'mix': (ECO2MIX_PATH, 'mix'),
+    'co2': (ECO2MIX_PATH, 'co2'),
+    'odre': (ODRE_PATH, None),
+    'odre_regional': (ODRE_REGIONAL_PATH, None),
+    'market': (MARKET_PATH, None),
+}
 
 
 @dataclass
@@ -55,9 +65,20 @@ class Loopback:
     def odre_url(self):
         return self.base + ODRE_PATH
 
+    @property
+    def urls(self):
+        """Every feed's URL, as instance options."""
+        return {
+            'eco2mix_url': self.eco2mix_url,
+            'odre_url': self.odre_url,
+            'odre_regional_url': self.base + ODRE_REGIONAL_PATH,
+            'market_url': self.base + MARKET_PATH,
+        }
+
 
 class FeedServer(Loopback):
-    """Routes answers by path and `type` parameter: `answers[(path, type)]`, type None for ODRE.
+    """Routes answers by path and `type` parameter: `answers[(path, type)]`, type None but for éCO2mix's mix
+    and co2.
 
     An answer may be an `Answer`, or a callable taking the Request and returning one.
     """
@@ -104,14 +125,11 @@ class FeedServer(Loopback):
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={'poll_interval': 0.05}, daemon=True)
 
     def serve(self, kind, answer):
-        """Answer `kind` ('mix', 'co2' or 'odre') with `answer` from now on."""
-        key = (ODRE_PATH, None) if kind == 'odre' else (ECO2MIX_PATH, kind)
-        self.answers[key] = answer
+        """Answer `kind` (a name of ROUTES) with `answer` from now on."""
+        self.answers[ROUTES[kind]] = answer
 
     def count(self, kind):
-        if kind == 'odre':
-            return sum(1 for r in self.requests if r.path == ODRE_PATH)
-        return sum(1 for r in self.requests if r.path == ECO2MIX_PATH and r.params.get('type') == kind)
+        return sum(1 for request in self.requests if kind_of(request) == kind)
 
     def __enter__(self):
         self.thread.start()
@@ -120,6 +138,12 @@ class FeedServer(Loopback):
     def __exit__(self, *exc):
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def kind_of(request):
+    """The ROUTES name of a request, or None."""
+    route = (request.path, request.params.get('type') if request.path == ECO2MIX_PATH else None)
+    return next((kind for kind, known in ROUTES.items() if known == route), None)
 
 
 def refused_url():

@@ -8,8 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hypothesis import strategies as st
+
 REPOSITORY = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / 'fixtures'
+# elec_france as it was before issue 12: the national mix only (the tests of the national feeds use it).
+NATIONAL_ONLY = {'forecasts': False, 'grid_details': False, 'prices': False}
 
 
 def run_cli(*args, env=None, cwd=None, timeout=120):
@@ -85,6 +89,33 @@ def run_check_in_a_fresh_interpreter(instance, now, timeout=120):
     if result.returncode:
         raise RuntimeError(f'the check run failed: {result.stderr[-2000:]}')
     return json.loads(result.stdout)
+
+
+@st.composite
+def mutated(draw, base, pieces, repeated=(b'<type', b'</type>')):
+    """`base` (bytes) after one to six random edits: a cut, random bytes, one of `pieces`, random text after a
+    `>` or in a `periode`, or a `repeated` element (from its start to its end marker) written twice."""
+    body = bytearray(base)
+    for _ in range(draw(st.integers(1, 6))):
+        position = draw(st.integers(0, len(body)))
+        action = draw(st.sampled_from(['delete', 'insert', 'piece', 'value', 'periode', 'duplicate']))
+        if action == 'delete':
+            del body[position : position + draw(st.integers(1, 400))]
+        elif action == 'insert':
+            body[position:position] = draw(st.binary(min_size=1, max_size=20))
+        elif action == 'piece':
+            body[position:position] = draw(pieces)
+        elif action in ('value', 'periode'):
+            marker = b'>' if action == 'value' else b"periode='"
+            found = body.find(marker, position)
+            if found >= 0:
+                body[found + len(marker) : found + len(marker)] = draw(st.text(max_size=12)).encode('utf-8', 'replace')
+        else:
+            start = body.find(repeated[0], position)
+            end = body.find(repeated[1], start)
+            if 0 <= start < end:
+                body[start:start] = body[start : end + len(repeated[1])]
+    return bytes(body)
 
 
 def embedded_pip(tmp_path):

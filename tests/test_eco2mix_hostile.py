@@ -201,7 +201,7 @@ def test_only_known_technology_codes_become_series():
     snapshot = latest_snapshot(document)
 
     assert set(document.days[-1].series) <= KNOWN_SERIES
-    assert {key.technology for key in snapshot.breakdown if key.series == 'gas'} == {'tac', 'cog', 'ccg', 'aut'}
+    assert {key.qualifier for key in snapshot.breakdown if key.series == 'gas'} == {'tac', 'cog', 'ccg', 'aut'}
     assert document.unknown_labels.count == 50_000
     assert document.unknown_labels.first[:2] == ["'Gaz' ('C0')", "'Gaz' ('C1')"]
 

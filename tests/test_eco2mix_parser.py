@@ -1,7 +1,9 @@
 """The éCO2mix and ODRE parsers and the choice of the reported quarter-hour (pure: bytes in, records out)."""
 
 import json
+import math
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -10,8 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from datadog_exercise.eco2mix import odre, xmlfeed
-from datadog_exercise.eco2mix.labels import CO2_INTENSITY, SeriesKey
-from datadog_exercise.eco2mix.model import FeedError
+from datadog_exercise.eco2mix.labels import CO2_INTENSITY, COMMERCIAL_EXCHANGES, FORECASTS, WIND_SPLIT, SeriesKey
+from datadog_exercise.eco2mix.model import FeedError, Snapshot
 from datadog_exercise.eco2mix.slots import Numbering
 from datadog_exercise.eco2mix.snapshot import latest_snapshot, latest_value, quarter_hours, with_co2
 
@@ -44,6 +46,9 @@ AT_0200_BREAKDOWN = {
     SeriesKey('bioenergy', 'bma'): 347.0,
     SeriesKey('bioenergy', 'bga'): 250.0,
 }
+
+
+SPRING_WALL_CLOCK = 'eco2mix_mix_dst_spring_2024-03-31_wall_clock.xml'
 
 
 def parse_fixture(name):
@@ -183,6 +188,17 @@ def test_spring_wall_clock_slots_that_do_not_exist_are_skipped():
         None,
         utc(2024, 3, 31, 1),
     ]
+
+
+def test_a_spring_day_that_leaves_out_the_hour_that_does_not_exist_is_numbered_by_wall_clock():
+    # 92 slots, as many as the day has quarter-hours, but with a gap at 8-11 (02:00-02:45): the wall clock's
+    # numbering, not elapsed time (which would shift every quarter-hour after 02:00 by an hour).
+    body = re.sub(rb"<valeur periode='(8|9|10|11)'>[^<]*</valeur>", b'', (FIXTURES / SPRING_WALL_CLOCK).read_bytes())
+    [day] = xmlfeed.parse(body).days
+
+    assert day.numbering is Numbering.WALL_CLOCK
+    assert day.slot_start(12) == utc(2024, 3, 31, 1)  # 03:00 summer time
+    assert latest_snapshot(xmlfeed.parse(body)).start == utc(2024, 3, 31, 21, 45)
 
 
 def test_autumn_wall_clock_repeated_hour_is_its_first_occurrence():
@@ -332,7 +348,7 @@ def test_billion_laughs_is_refused_with_memory_flat():
     script = (
         'import sys\n'
         'from datadog_exercise.eco2mix import xmlfeed\n'
-        'from datadog_exercise.eco2mix.model import FeedError\n'
+        'from datadog_exercise.eco2mix.model import FeedError, Snapshot\n'
         'def peak_kib():\n'
         '    return int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0])\n'
         'xmlfeed.parse(open(sys.argv[2], "rb").read())\n'
@@ -373,10 +389,83 @@ def test_odre_gives_the_same_figures_as_the_xml_feed():
     assert snapshot.feed == 'odre'
     assert snapshot.start == utc(2023, 9, 22, 0, 0)  # the empty rows after it are ignored
     assert snapshot.production == AT_0200
-    assert snapshot.breakdown == AT_0200_BREAKDOWN
+    # ODRE alone splits wind between onshore and offshore.
+    onshore, offshore = WIND_SPLIT
+    assert snapshot.breakdown == {**AT_0200_BREAKDOWN, onshore: 6849.0, offshore: 591.0}
     assert (snapshot.pumping, snapshot.exchange_balance, snapshot.consumption) == (236.0, -14141.0, 36278.0)
     assert snapshot.co2_intensity == 12.0
     assert not document.unknown_labels and not document.problems
+
+
+def test_odre_carries_the_borders_batteries_and_forecasts_of_the_quarter_hour():
+    snapshot = latest_snapshot(odre.parse((FIXTURES / 'odre_records_2023-09-22.json').read_bytes()))
+
+    # RTE's figures for 2023-09-22 02:00 Paris: France exports on every border.
+    assert {key.qualifier: snapshot.values[key] for key in COMMERCIAL_EXCHANGES} == {
+        'gb': -3028.0,
+        'es': -2125.0,
+        'it': -1277.0,
+        'ch': -2226.0,
+        'de_be': -5143.0,
+    }
+    assert (snapshot.battery_charging, snapshot.battery_discharging) == (4.0, 4.0)  # charging published as -4
+    assert [snapshot.values[key] for key in FORECASTS] == [37300.0, 36900.0]
+
+
+def test_odre_publishes_the_borders_every_half_hour():
+    document = odre.parse((FIXTURES / 'odre_records_2023-09-22.json').read_bytes())
+
+    with_borders = [start for start, values in quarter_hours(document) if set(COMMERCIAL_EXCHANGES) <= values.keys()]
+
+    assert len(with_borders) == 49
+    assert {start.minute for start in with_borders} == {0, 30}
+
+
+def test_the_xml_forecasts_are_the_reported_quarter_hours():
+    snapshot = latest_snapshot(parse_fixture('eco2mix_mix_2023-09-21_22.xml'))
+
+    assert snapshot.start == utc(2023, 9, 22, 0, 0)
+    assert [snapshot.values[key] for key in FORECASTS] == [37300.0, 36900.0]
+
+
+def test_the_xml_forecasts_are_odres_quarter_hour_by_quarter_hour():
+    from_xml = quarter_hours(parse_fixture('eco2mix_mix_2023-09-21_22.xml'))
+    from_odre = dict(quarter_hours(odre.parse((FIXTURES / 'odre_records_2023-09-22.json').read_bytes())))
+
+    forecasts = {start: {key: values[key] for key in FORECASTS} for start, values in from_xml if FORECASTS[0] in values}
+    assert len(forecasts) == 97
+    assert forecasts == {start: {key: from_odre[start][key] for key in FORECASTS} for start in forecasts}
+
+
+def test_a_battery_at_rest_is_zero_not_minus_zero():
+    record = {'date_heure': '2023-09-22T02:00:00+02:00', 'stockage_batterie': 0, 'destockage_batterie': '12'}
+    [day] = odre.parse(odre_body(record)).days
+
+    snapshot = Snapshot('odre', utc(2023, 9, 22, 0, 0), {key: series.value_at(8) for key, series in day.series.items()})
+
+    assert (snapshot.battery_charging, snapshot.battery_discharging) == (0.0, 12.0)
+    assert math.copysign(1, snapshot.battery_charging) == 1.0
+
+
+def test_an_implausible_border_battery_or_forecast_is_not_a_reading():
+    record = {
+        'date_heure': '2023-09-22T02:00:00+02:00',
+        'ech_comm_angleterre': 1e6,
+        'stockage_batterie': 5000,  # a battery charging is published negative
+        'eolien_offshore': 'NaN',
+        'prevision_j1': 10**400,
+        'eolien_terrestre': '6849',
+    }
+
+    document = odre.parse(odre_body(record))
+
+    assert list(document.days[0].series) == [WIND_SPLIT[0]]
+    assert sorted(document.problems.first) == [
+        'slot 8: ech_comm_angleterre 1e+06 is outside the plausible range of commercial_exchange (-15000 to 15000)',
+        "slot 8: eolien_offshore 'NaN' is not a number",
+        'slot 8: prevision_j1 an integer of 1329 bits is not a number',
+        'slot 8: stockage_batterie 5000 is outside the plausible range of battery_charging (-10000 to 1000)',
+    ]
 
 
 def odre_body(*records, **extra):
@@ -434,12 +523,15 @@ def test_odre_rows_with_a_bad_date_are_skipped_and_reported():
     ]
 
 
-def test_the_autumn_repeated_hour_appears_once_in_odre_as_in_the_xml():
+@pytest.mark.parametrize('order', ['ascending', 'descending'])
+def test_the_autumn_repeated_hour_appears_once_in_odre_as_in_the_xml(order):
     first = {'date_heure': '2023-10-29T02:00:00+02:00', 'nucleaire': 1}
     second = {'date_heure': '2023-10-29T02:00:00+01:00', 'nucleaire': 2}
+    records = [first, second] if order == 'ascending' else [second, first]  # the check asks newest first
 
-    [day] = odre.parse(odre_body(first, second)).days
+    [day] = odre.parse(odre_body(*records)).days
 
+    # The slot is the summer-time 02:00 and holds that quarter-hour's value, never the winter one's.
     assert day.series[SeriesKey('nuclear')].value_at(8) == 1.0
     assert day.slot_start(8) == utc(2023, 10, 29, 0, 0)
 

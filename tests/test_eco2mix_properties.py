@@ -11,6 +11,7 @@ from datadog_exercise.eco2mix.model import FeedError
 from datadog_exercise.eco2mix.snapshot import latest_snapshot, quarter_hours
 
 from fixtures.build import MIX_ROWS, load_figures, published, render_xml
+from support import mutated
 
 SETTINGS = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 DAY = date(2023, 9, 22)
@@ -65,34 +66,8 @@ XML_PIECES = st.sampled_from(
 )
 
 
-@st.composite
-def mutated_documents(draw):
-    body = bytearray(BASE)
-    for _ in range(draw(st.integers(1, 6))):
-        position = draw(st.integers(0, len(body)))
-        action = draw(st.sampled_from(['delete', 'insert', 'piece', 'value', 'periode', 'duplicate']))
-        if action == 'delete':
-            del body[position : position + draw(st.integers(1, 200))]
-        elif action == 'insert':
-            body[position:position] = draw(st.binary(min_size=1, max_size=20))
-        elif action == 'piece':
-            body[position:position] = draw(XML_PIECES)
-        elif action in ('value', 'periode'):
-            marker = b'>' if action == 'value' else b"periode='"
-            found = body.find(marker, position)
-            if found >= 0:
-                replacement = draw(st.text(max_size=12)).encode('utf-8', 'replace')
-                body[found + len(marker) : found + len(marker)] = replacement
-        else:
-            start = body.find(b'<valeur', position)
-            end = body.find(b'</valeur>', start)
-            if 0 <= start < end:
-                body[start:start] = body[start : end + len(b'</valeur>')]
-    return bytes(body)
-
-
 @SETTINGS
-@given(mutated_documents())
+@given(mutated(BASE, XML_PIECES, repeated=(b'<valeur', b'</valeur>')))
 def test_mutated_eco2mix_documents(body):
     use_everything(xmlfeed.parse, body)
 
@@ -102,7 +77,9 @@ JSON_VALUES = st.recursive(
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
     max_leaves=20,
 )
-ODRE_FIELD_NAMES = st.sampled_from(['date_heure', 'nucleaire', 'gaz', 'pompage', 'taux_co2', 'consommation', 'autre'])
+ODRE_FIELD_NAMES = st.sampled_from(
+    ['date_heure', 'nucleaire', 'gaz', 'pompage', 'taux_co2', 'consommation', 'ech_comm_suisse', 'prevision_j', 'autre']
+)
 DATES = st.sampled_from(['2023-09-22T02:00:00+02:00', '2023-10-29T02:00:00+01:00', '2024-03-31T03:00:00+02:00', 'x'])
 
 

@@ -2,13 +2,17 @@
 never with a URL's userinfo in the error (item 5)."""
 
 import pytest
+from datadog_checks.base import ConfigurationError
 
+from datadog_exercise.eco2mix.regional import SLUGS
 from datadog_exercise.elec_france.check import ElecFranceCheck
 from datadog_exercise.elec_france.config import Endpoint, parse_config
 
 from feedserver import FeedServer
+from support import NATIONAL_ONLY
 
 SECRET = 's3cr3t'
+REGIONS_ERROR = '`regions` must be `all` or a list of regions among ile_de_france, centre_val_de_loire'
 WRONG = {
     'timeout .nan': ({'timeout': float('nan')}, '`timeout` must be a number of seconds greater than 0 and at most 60'),
     'timeout .inf': ({'timeout': float('inf')}, '`timeout` must be a number of seconds greater than 0 and at most 60'),
@@ -75,6 +79,22 @@ WRONG = {
     'clock a mapping': ({'clock': {}}, '`clock` must be one of host, document, got a dict'),
     'co2 text': ({'co2': 'true'}, "`co2` must be true or false, got 'true'"),
     'tags of numbers': ({'tags': [1]}, '`tags` must be a list of strings, got a list'),
+    'forecasts text': ({'forecasts': 'yes'}, "`forecasts` must be true or false, got 'yes'"),
+    'grid_details 1': ({'grid_details': 1}, '`grid_details` must be true or false, got 1'),
+    'prices null': ({'prices': None}, '`prices` must be true or false, got None'),
+    'regions true': (
+        {'regions': True},
+        REGIONS_ERROR,
+    ),
+    'regions a slug alone': (
+        {'regions': 'bretagne'},
+        REGIONS_ERROR,
+    ),
+    'regions Corsica': ({'regions': ['bretagne', 'corse']}, '`regions` must be `all` or a list of regions'),
+    'regions a number': ({'regions': [53]}, '`regions` must be `all` or a list of regions'),
+    'regions a name': ({'regions': ['Bretagne']}, '`regions` must be `all` or a list of regions'),
+    'market_url ftp': ({'market_url': 'ftp://rte/x'}, "`market_url` must be an http(s) URL, got 'ftp://rte/x'"),
+    'odre_regional_url none': ({'odre_regional_url': None}, '`odre_regional_url` must be an http(s) URL, got None'),
     'a long value': (
         {'source': 'x' * 10_000},
         "`source` must be one of auto, eco2mix, odre, got '" + 'x' * 40 + "'...",
@@ -85,7 +105,7 @@ WRONG = {
 @pytest.mark.parametrize('options, message', WRONG.values(), ids=WRONG.keys())
 def test_a_wrong_option_is_an_error_run_naming_it_before_any_request(options, message, dd_run_check, datadog_agent):
     with FeedServer() as server:
-        instance = {'eco2mix_url': server.eco2mix_url, 'odre_url': server.odre_url, **options}
+        instance = {'eco2mix_url': server.eco2mix_url, 'odre_url': server.odre_url, **NATIONAL_ONLY, **options}
         check = ElecFranceCheck('elec_france', {}, [instance])
 
         with pytest.raises(Exception) as error:
@@ -107,7 +127,7 @@ def test_a_wrong_option_is_an_error_run_naming_it_before_any_request(options, me
     ],
 )
 def test_a_wrong_url_is_named_without_its_userinfo(url, dd_run_check, datadog_agent):
-    check = ElecFranceCheck('elec_france', {}, [{'eco2mix_url': url}])
+    check = ElecFranceCheck('elec_france', {}, [{'eco2mix_url': url, **NATIONAL_ONLY}])
 
     with pytest.raises(Exception) as error:
         dd_run_check(check, extract_message=True)
@@ -121,6 +141,33 @@ def test_a_url_userinfo_becomes_basic_auth_and_leaves_the_url():
 
     assert config.eco2mix == Endpoint('https://eco2mix.example:8443/curves?x=1', ('rte@user', f'{SECRET}:'))
     assert config.odre.auth is None
+
+
+def test_a_wrong_region_is_named_with_every_region_the_check_knows():
+    with pytest.raises(ConfigurationError) as error:
+        parse_config({'regions': ['bretagne', 'corse']})
+
+    assert str(error.value) == (
+        '`regions` must be `all` or a list of regions among ile_de_france, centre_val_de_loire, '
+        'bourgogne_franche_comte, normandie, hauts_de_france, grand_est, pays_de_la_loire, bretagne, '
+        "nouvelle_aquitaine, occitanie, auvergne_rhone_alpes, provence_alpes_cote_d_azur; got 'corse', not a region"
+    )
+
+
+@pytest.mark.parametrize(
+    'regions, slugs',
+    [(None, ()), ([], ()), ('all', SLUGS), (['bretagne', 'normandie', 'bretagne'], ('bretagne', 'normandie'))],
+)
+def test_regions_are_off_by_default_all_or_a_list_each_once(regions, slugs):
+    instance = {} if regions is None else {'regions': regions}
+
+    assert parse_config(instance).regions == slugs
+
+
+def test_the_new_options_default_to_forecasts_details_and_prices_without_regions():
+    config = parse_config({})
+
+    assert (config.forecasts, config.grid_details, config.prices, config.regions) == (True, True, True, ())
 
 
 @pytest.mark.parametrize('timeout', [0.001, 1, 2.5, 60])

@@ -18,7 +18,7 @@ from datadog_exercise.elec_france.state import FetchState
 
 from feedserver import Answer, FeedServer
 from fixtures.build import CO2_ROWS, MIX_ROWS, load_figures, pooled, render_xml
-from support import FIXTURES, no_hang
+from support import FIXTURES, NATIONAL_ONLY, no_hang
 
 NOW = datetime(2023, 9, 22, 0, 21, 9, tzinfo=UTC).timestamp()  # when the fixtures' answers were generated
 MIX = (FIXTURES / 'eco2mix_mix_2023-09-21_22.xml').read_bytes()
@@ -46,7 +46,13 @@ def server():
 @pytest.fixture
 def make_check(server, datadog_agent):
     def make(now=NOW, **options):
-        instance = {'eco2mix_url': server.eco2mix_url, 'odre_url': server.odre_url, 'timeout': 2, **options}
+        instance = {
+            'eco2mix_url': server.eco2mix_url,
+            'odre_url': server.odre_url,
+            'timeout': 2,
+            **NATIONAL_ONLY,
+            **options,
+        }
         check = ElecFranceCheck('elec_france', {}, [instance])
         check.check_id = 'elec_france:faults'
         check.clock = lambda: now

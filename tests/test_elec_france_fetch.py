@@ -12,11 +12,12 @@ from datetime import UTC, datetime
 import pytest
 from datadog_checks.base import AgentCheck
 
-from datadog_exercise.elec_france.check import MAX_BYTES, ElecFranceCheck
+from datadog_exercise.elec_france.check import ElecFranceCheck
+from datadog_exercise.elec_france.feeds import MAX_BYTES
 from datadog_exercise.elec_france.fetch import FetchError, redirect_target
 
 from feedserver import Answer, FeedServer, refused_url
-from support import FIXTURES
+from support import FIXTURES, NATIONAL_ONLY
 
 NOW = datetime(2023, 9, 22, 0, 21, 9, tzinfo=UTC).timestamp()
 MIX = (FIXTURES / 'eco2mix_mix_2023-09-21_22.xml').read_bytes()
@@ -35,7 +36,13 @@ def server():
 @pytest.fixture
 def make_check(server, datadog_agent):
     def make(**options):
-        instance = {'eco2mix_url': server.eco2mix_url, 'odre_url': server.odre_url, 'timeout': 2, **options}
+        instance = {
+            'eco2mix_url': server.eco2mix_url,
+            'odre_url': server.odre_url,
+            'timeout': 2,
+            **NATIONAL_ONLY,
+            **options,
+        }
         check = ElecFranceCheck('elec_france', {}, [instance])
         check.check_id = 'elec_france:fetch'
         check.clock = lambda: NOW
@@ -260,10 +267,10 @@ def test_cookies_are_not_kept_from_one_fetch_to_the_next(make_check, dd_run_chec
 
 
 def test_a_body_announced_over_the_cap_is_refused_unread(make_check, dd_run_check, aggregator, server):
-    server.serve('mix', Answer(b'<liste>' + b' ' * MAX_BYTES['eco2mix'] + b'</liste>'))
+    server.serve('mix', Answer(b'<liste>' + b' ' * MAX_BYTES['eco2mix_mix'] + b'</liste>'))
 
     dd_run_check(make_check(source='eco2mix', co2=False))
 
-    assert f'announced 1048591 bytes, more than the {MAX_BYTES["eco2mix"]}-byte limit' in message_of(aggregator)
+    assert f'announced 1048591 bytes, more than the {MAX_BYTES["eco2mix_mix"]}-byte limit' in message_of(aggregator)
     [sample] = aggregator.service_checks('elec_france.can_connect')
     assert sample.status == AgentCheck.CRITICAL

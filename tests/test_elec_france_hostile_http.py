@@ -23,16 +23,17 @@ import pytest
 import trustme
 from datadog_checks.base import AgentCheck
 
-from datadog_exercise.elec_france.check import MAX_BYTES, ElecFranceCheck
+from datadog_exercise.elec_france.check import ElecFranceCheck
+from datadog_exercise.elec_france.feeds import MAX_BYTES
 
 from feedserver import GZIP_HEADER_WITH_COMMENT, Answer, FeedServer, ScriptedServer, gzip_bomb, send_slowly
 from fixtures.build import costliest_answers
-from support import FIXTURES, run_check_in_a_fresh_interpreter
+from support import FIXTURES, NATIONAL_ONLY, run_check_in_a_fresh_interpreter
 
 TIMEOUT = 1  # seconds: small, so that the suite stays fast
 MEMORY_CEILING_MIB = 48  # what one run may add to the interpreter's peak memory, whatever a server sends (README)
 NOW = datetime(2023, 9, 22, 0, 21, 9, tzinfo=UTC).timestamp()
-ECO2MIX_CAP = MAX_BYTES['eco2mix']
+ECO2MIX_CAP = MAX_BYTES['eco2mix_mix']
 MIX = (FIXTURES / 'eco2mix_mix_2023-09-21_22.xml').read_bytes()
 
 
@@ -172,7 +173,7 @@ def fault_of_one_fetch(check, aggregator):
 
 
 def make_check(eco2mix_url, odre_url, **options):
-    instance = {'eco2mix_url': eco2mix_url, 'odre_url': odre_url, 'timeout': TIMEOUT, **options}
+    instance = {'eco2mix_url': eco2mix_url, 'odre_url': odre_url, 'timeout': TIMEOUT, **NATIONAL_ONLY, **options}
     check = ElecFranceCheck('elec_france', {}, [instance])
     check.check_id = 'elec_france:hostile'
     check.clock = lambda: NOW
@@ -484,7 +485,7 @@ def test_the_costliest_answer_stays_under_the_memory_ceiling():
     [(name, (feed, body))] = [item for item in costliest_answers(MAX_BYTES).items() if 'empty XML' in item[0]]
     with FeedServer() as server:
         server.serve(feed, Answer(body))
-        instance = {'eco2mix_url': server.eco2mix_url, 'source': 'eco2mix', 'co2': False, 'timeout': 5}
+        instance = {'eco2mix_url': server.eco2mix_url, 'source': 'eco2mix', 'co2': False, 'timeout': 5, **NATIONAL_ONLY}
 
         run = run_check_in_a_fresh_interpreter(instance, NOW)
 
@@ -492,10 +493,24 @@ def test_the_costliest_answer_stays_under_the_memory_ceiling():
     assert (run['peak_kib'] - run['imports_kib']) / 1024 < MEMORY_CEILING_MIB, name
 
 
+def test_a_run_that_fetches_the_mix_and_the_prices_both_at_their_costliest_stays_under_the_ceiling():
+    [(name, (_, body))] = [item for item in costliest_answers(MAX_BYTES).items() if 'empty XML' in item[0]]
+    with FeedServer() as server:
+        server.serve('mix', Answer(body))
+        server.serve('market', Answer(body))  # the prices' cap is the mix's: 1 MiB
+        instance = {**server.urls, 'source': 'eco2mix', 'co2': False, 'timeout': 5, **NATIONAL_ONLY, 'prices': True}
+
+        run = run_check_in_a_fresh_interpreter(instance, NOW)
+
+    # One run, two answers of the costliest kind: each tree is freed before the next fetch.
+    assert run['error'] == '' and server.count('mix') == server.count('market') == 1
+    assert (run['peak_kib'] - run['imports_kib']) / 1024 < MEMORY_CEILING_MIB, name
+
+
 @pytest.mark.parametrize('script', [redirect_carrying_a_gzip_bomb, gzip_bomb_answer], ids=['in a redirect', 'answer'])
 def test_a_gzip_bomb_stays_under_the_memory_ceiling(script):
     with ScriptedServer(script) as server:
-        instance = {'eco2mix_url': server.eco2mix_url, 'source': 'eco2mix', 'co2': False, 'timeout': 5}
+        instance = {'eco2mix_url': server.eco2mix_url, 'source': 'eco2mix', 'co2': False, 'timeout': 5, **NATIONAL_ONLY}
 
         run = run_check_in_a_fresh_interpreter(instance, NOW)
 

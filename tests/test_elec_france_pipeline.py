@@ -24,7 +24,7 @@ from datadog_exercise.elec_france.state import FetchState
 
 from feedserver import Answer, FeedServer
 from fixtures.build import MIX_ROWS, load_figures, published, render_xml
-from support import no_hang
+from support import NATIONAL_ONLY, no_hang
 
 NOW = datetime(2023, 9, 22, 0, 21, 9, tzinfo=UTC).timestamp()  # when the fixtures' answers were generated
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -33,7 +33,7 @@ DAY = date(2023, 9, 22)
 BASE = render_xml([DAY], datetime(2023, 9, 22, 0, 21, 9), MIX_ROWS, published(load_figures(), (DAY, 1))).encode()
 KNOWN_TAGS = (
     {f'fuel:{fuel}' for fuel in FUELS}
-    | {f'technology:{key.technology}' for key in KNOWN_SERIES if key.technology}
+    | {f'technology:{key.qualifier}' for key in KNOWN_SERIES if key.qualifier}
     | {f'fuel:{key.series}' for key in KNOWN_SERIES}
 )
 
@@ -214,7 +214,7 @@ def test_the_check_run_on_any_answers_submits_only_finite_metrics_and_says_how_i
         server.serve('mix', Answer(mix))
         server.serve('co2', Answer(co2))
         server.serve('odre', Answer(answers))
-        instance = {'eco2mix_url': server.eco2mix_url, 'odre_url': server.odre_url, 'timeout': 2}
+        instance = {'eco2mix_url': server.eco2mix_url, 'odre_url': server.odre_url, 'timeout': 2, **NATIONAL_ONLY}
         check = ElecFranceCheck('elec_france', {}, [instance])
         check.check_id = f'elec_france:property{next(COUNTER)}'
         check.clock = lambda: NOW

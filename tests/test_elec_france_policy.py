@@ -7,14 +7,17 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from datadog_checks.base import AgentCheck
 
+from datadog_exercise.eco2mix.market import AreaDay, Resolution
 from datadog_exercise.eco2mix.model import Snapshot
-from datadog_exercise.eco2mix.slots import PARIS
+from datadog_exercise.eco2mix.regional import RegionalQuarterHour
+from datadog_exercise.eco2mix.slots import PARIS, Numbering
 from datadog_exercise.elec_france import policy
 from datadog_exercise.elec_france.check import ElecFranceCheck
-from datadog_exercise.elec_france.state import FetchState
+from datadog_exercise.elec_france.state import FeedState, FetchState
 
 from feedserver import Answer, FeedServer
 from fixtures.build import CO2_ROWS, MIX_ROWS, load_figures, published, render_xml
+from support import NATIONAL_ONLY
 
 FIGURES = load_figures()
 START = datetime(2023, 9, 21, 16, 0, tzinfo=UTC).timestamp()  # 18:00 Paris; the figures run to 02:00
@@ -56,7 +59,7 @@ def server(simulation):
 @pytest.fixture
 def make_check(server, simulation, datadog_agent):
     def make():
-        instance = {'eco2mix_url': server.eco2mix_url, 'source': 'eco2mix', 'timeout': 5}
+        instance = {'eco2mix_url': server.eco2mix_url, 'source': 'eco2mix', 'timeout': 5, **NATIONAL_ONLY}
         check = ElecFranceCheck('elec_france', {}, [instance])
         check.check_id = 'elec_france:policy'
         check.clock = lambda: simulation.now
@@ -177,3 +180,80 @@ def test_the_next_fetch_waits_for_the_next_quarter_hour():
 
 def test_figures_cover_the_simulated_window():
     assert (date(2023, 9, 21), 72) in FIGURES and (date(2023, 9, 22), 8) in FIGURES
+
+
+# ---- the feeds fetched on their own schedule --------------------------------------------------------------------
+
+
+def paris(day, hour, minute=0):
+    return datetime(2023, 9, day, hour, minute, tzinfo=PARIS).timestamp()
+
+
+def area_days(*days):
+    return tuple(AreaDay('fr', date(2023, 9, day), Resolution.HOURLY, Numbering.WALL_CLOCK, {0: 50.0}) for day in days)
+
+
+def test_one_scheduled_feed_a_run_the_one_due_the_longest():
+    states = {'odre': FeedState(next_fetch_at=100.0), 'market': FeedState(next_fetch_at=50.0)}
+
+    assert policy.next_scheduled_feed(states, 120.0) == 'market'
+    assert policy.next_scheduled_feed(states, 75.0) == 'market'
+    assert policy.next_scheduled_feed(states, 49.0) is None
+
+
+@pytest.mark.parametrize(
+    'now, held, expected',
+    [
+        # At start, before the auction: today's prices; ask again at 14:00, for tomorrow's.
+        (paris(21, 3, 20), (21,), paris(21, 14)),
+        # After the auction with tomorrow's: the next day's are out at 14:00 tomorrow.
+        (paris(21, 14), (21, 22), paris(22, 14)),
+        # After the auction without tomorrow's: late, ask again in an hour.
+        (paris(21, 14, 5), (21,), paris(21, 15, 5)),
+        # Today's missing: in an hour.
+        (paris(21, 9), (), paris(21, 10)),
+        # Tomorrow's already there before the auction (a feed ahead of time): still the next publication, never
+        # further than the cache allows, so that a reload does not make it due at once.
+        (paris(21, 9), (21, 22), paris(21, 14)),
+    ],
+    ids=['start', 'after-auction', 'late', 'today-missing', 'early'],
+)
+def test_the_prices_are_asked_once_a_day_after_the_auction(now, held, expected):
+    state = policy.after_scheduled_reading('market', FeedState(), now, area_days(*held) or area_days(20))
+
+    assert state.next_fetch_at == expected
+    assert policy.scheduled_within_clock('market', state, now) == state  # a reload keeps that schedule
+
+
+def test_prices_kept_are_todays_and_tomorrows_merged_with_what_was_held():
+    held = FeedState(reading=area_days(20, 21))
+
+    state = policy.after_scheduled_reading('market', held, paris(21, 14), area_days(22))
+
+    assert [area_day.date.day for area_day in state.reading] == [21, 22]
+
+
+@pytest.mark.parametrize('failures, delay', [(0, 300), (1, 600), (2, 1200), (3, 2400), (4, 3600), (30, 3600)])
+def test_a_scheduled_feed_backs_off_up_to_an_hour(failures, delay):
+    state = policy.after_scheduled_failure(FeedState(failures=failures), 1000.0, 'boom')
+
+    assert (state.next_fetch_at, state.failures, state.last_error) == (1000.0 + delay, failures + 1, 'boom')
+
+
+def test_a_scheduled_feed_honours_retry_after_up_to_an_hour():
+    asked = policy.not_before(1000.0, 7200.0)
+
+    state = policy.after_scheduled_failure(FeedState(), 1000.0, 'busy', asked)
+
+    assert state.next_fetch_at == 1000.0 + 3600
+
+
+@pytest.mark.parametrize('feed', ['odre', 'odre_regional'])
+def test_an_hourly_feed_that_answered_is_asked_again_in_an_hour(feed):
+    reading = Snapshot('odre', datetime(2023, 9, 22, 0, 0, tzinfo=UTC), {})
+    if feed == 'odre_regional':
+        reading = {'bretagne': RegionalQuarterHour('bretagne', reading.start, {}, 3000.0, None, None)}
+
+    state = policy.after_scheduled_reading(feed, FeedState(failures=3, last_error='x'), 1000.0, reading)
+
+    assert (state.next_fetch_at, state.failures, state.last_error) == (4600.0, 0, None)

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from datadog_exercise.eco2mix.labels import KNOWN_SERIES, SeriesKey
+from datadog_exercise.eco2mix.labels import FORECASTS, KNOWN_SERIES, SeriesKey
 from datadog_exercise.eco2mix.model import Snapshot
 from datadog_exercise.elec_france import policy
 from datadog_exercise.elec_france.check import ElecFranceCheck
@@ -19,11 +19,11 @@ from datadog_exercise.elec_france.metrics import snapshot_metrics
 from datadog_exercise.elec_france.state import FetchState
 
 from feedserver import Answer, FeedServer
-from support import FIXTURES
+from support import FIXTURES, NATIONAL_ONLY
 
 NOW = datetime(2023, 9, 22, 0, 21, 9, tzinfo=UTC).timestamp()
 START = datetime(2023, 9, 22, 0, 0, tzinfo=UTC)
-VALUES = {key: 100.0 for key in KNOWN_SERIES} | {SeriesKey('consumption'): 36278.0}
+VALUES = {key: 100.0 for key in KNOWN_SERIES} | {SeriesKey('consumption'): 36278.0} | dict.fromkeys(FORECASTS, 36000.0)
 VALID = FetchState(
     snapshot=Snapshot('eco2mix', START, VALUES),
     as_of=datetime(2023, 9, 22, 0, 21, 9, tzinfo=UTC),
@@ -117,7 +117,9 @@ def server():
 @pytest.mark.parametrize('text', CORRUPT.values(), ids=CORRUPT.keys())
 def test_the_check_on_a_corrupt_cache_fetches_afresh_and_reports(text, server, datadog_agent, dd_run_check, aggregator):
     datadog_agent.write_persistent_cache(STATE_KEY, text)
-    check = ElecFranceCheck('elec_france', {}, [{'eco2mix_url': server.eco2mix_url, 'source': 'eco2mix'}])
+    check = ElecFranceCheck(
+        'elec_france', {}, [{'eco2mix_url': server.eco2mix_url, 'source': 'eco2mix', **NATIONAL_ONLY}]
+    )
     check.check_id = 'elec_france:state_test'
     check.clock = lambda: NOW
 
@@ -202,7 +204,9 @@ def test_the_check_runs_on_any_cache(changes, server, datadog_agent, aggregator)
         return
     check_id = f'elec_france:cache{next(COUNTER)}'
     datadog_agent.write_persistent_cache(f'{check_id}_state', text)
-    check = ElecFranceCheck('elec_france', {}, [{'eco2mix_url': server.eco2mix_url, 'source': 'eco2mix'}])
+    check = ElecFranceCheck(
+        'elec_france', {}, [{'eco2mix_url': server.eco2mix_url, 'source': 'eco2mix', **NATIONAL_ONLY}]
+    )
     check.check_id = check_id
     check.clock = lambda: NOW
     aggregator.reset()

@@ -6,6 +6,8 @@ from fixtures.build import fixtures
 from support import FIXTURES
 
 RENDERED = fixtures()
+# Not rendered from RTE's figures: a record of the check's own behaviour (see the README's table).
+RECORDED = {'elec_france_national_before_issue_12.json'}
 
 
 @pytest.mark.parametrize('name', sorted(RENDERED))
@@ -16,5 +18,5 @@ def test_fixture_is_current(name):
 def test_every_fixture_is_rendered_and_documented():
     committed = {path.name for path in FIXTURES.iterdir() if path.suffix in ('.xml', '.json', '.html')}
     documented = (FIXTURES / 'README.md').read_text(encoding='utf-8')
-    assert committed == set(RENDERED)
+    assert committed == set(RENDERED) | RECORDED
     assert all(f'`{name}`' in documented for name in committed)

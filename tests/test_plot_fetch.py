@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from test_elec_france_hostile_http import CASES
 
-from datadog_exercise.elec_france.check import MAX_BYTES
+from datadog_exercise.elec_france.feeds import MAX_BYTES
 from datadog_exercise.plot import PlotError, fetch_live
 
 from feedserver import Answer, FeedServer, ScriptedServer, refused_url
@@ -53,7 +53,7 @@ def test_a_hostile_server_costs_the_plot_at_most_its_timeout_plus_one_second_and
     assert elapsed <= TIMEOUT + 1, f'{elapsed:.2f} s for one fetch'
     assert message.startswith(f'cannot fetch éCO2mix type=mix: 127.0.0.1:{server.port} '), message
     assert reason in message, message
-    assert peak < 4 * MAX_BYTES['eco2mix'], f'{peak / 2**20:.1f} MiB allocated at the peak'
+    assert peak < 4 * MAX_BYTES['eco2mix_mix'], f'{peak / 2**20:.1f} MiB allocated at the peak'
 
 
 def test_the_plot_reads_both_answers_within_the_budget():

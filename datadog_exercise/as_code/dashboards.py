@@ -1,4 +1,4 @@
-"""The dashboards: the exercise's timeboard and the two France electricity dashboards.
+"""The dashboards: the exercise's timeboard and the three France electricity dashboards.
 
 Each is found again by the identity its description carries (see ownership.py), whatever its title:
 retitling one here, or in the UI, updates it in place. A new dashboard is one more builder with its own
@@ -9,12 +9,24 @@ from datadog_api_client.v1.model.dashboard import Dashboard
 from datadog_api_client.v1.model.dashboard_layout_type import DashboardLayoutType
 
 from ..eco2mix.labels import FUELS
+from ..eco2mix.regional import REGIONS
 from . import ownership
-from .widgets import AREA, BARS, formula, metric, query_value, timeseries, timeseries_of, toplist
+from .widgets import (
+    AREA,
+    BARS,
+    formula,
+    metric,
+    query_value,
+    timeseries,
+    timeseries_of,
+    timeseries_two_axes,
+    toplist,
+)
 
 EXERCISE_TIMEBOARD = 'Datadog exercise: my_metric and MySQL'
 ELECTRICITY_OVERVIEW = 'France electricity: overview'
 PRODUCTION_DETAIL = 'France electricity: production detail'
+ELECTRICITY_REGIONS = 'France electricity: regions'
 
 OVERWRITTEN = 'Changes made in the UI are overwritten by the next apply.'
 
@@ -72,6 +84,26 @@ def electricity_overview(freshness):
             # (late) in between: rules that never overlap, since Datadog does not say which of two wins.
             [('<=', freshness.late, 'white_on_green'), ('>', freshness.warning, 'white_on_red')],
         ),
+        timeseries(
+            'Consumption: forecast against actual (MW)',
+            [
+                metric('actual', 'avg:elec_france.consumption{*}'),
+                metric('day_ahead', 'avg:elec_france.consumption.forecast{horizon:day_ahead}'),
+                metric('intraday', 'avg:elec_france.consumption.forecast{horizon:intraday}'),
+            ],
+            [formula('actual', 'actual'), formula('day_ahead', 'day-ahead forecast'), formula('intraday', 'intraday')],
+        ),
+        timeseries_of(
+            'Commercial exchanges by border (MW, positive = imports)',
+            'avg:elec_france.exchange.commercial{*} by {border}',
+        ),
+        # Cheap power when the grid is clean? The price in France (left) against the CO2 intensity (right).
+        timeseries_two_axes(
+            'Day-ahead price in France against CO2 intensity',
+            ('price', 'avg:elec_france.price.day_ahead{area:fr}', 'EUR/MWh, France'),
+            ('co2', 'avg:elec_france.co2_intensity{*}', 'gCO2/kWh'),
+        ),
+        timeseries_of('Day-ahead price by bidding area (EUR/MWh)', 'avg:elec_france.price.day_ahead{*} by {area}'),
     ]
     return dashboard(
         'electricity_overview',
@@ -91,9 +123,55 @@ def production_detail():
         ),
         timeseries_of('Pumped-storage pumping (MW)', 'avg:elec_france.pumping{*}'),
         toplist('Fuels, latest production (MW)', 'avg:elec_france.production{*} by {fuel}', 'last', len(FUELS)),
+        timeseries_of(
+            'Wind, onshore and offshore (MW)', 'avg:elec_france.production.breakdown{fuel:wind} by {technology}', AREA
+        ),
+        timeseries(
+            'Batteries (MW)',
+            [
+                metric('charging', 'avg:elec_france.battery.charging{*}'),
+                metric('discharging', 'avg:elec_france.battery.discharging{*}'),
+            ],
+            [formula('charging', 'charging'), formula('discharging', 'discharging')],
+        ),
     ]
     return dashboard(
-        'production_detail', PRODUCTION_DETAIL, 'Production of each fuel, the hydro breakdown and pumping.', widgets
+        'production_detail',
+        PRODUCTION_DETAIL,
+        'Production of each fuel, the hydro and wind breakdowns, pumping and batteries.',
+        widgets,
+    )
+
+
+def electricity_regions():
+    """Consumption per region, and each region's production by fuel (elec_france with `regions`)."""
+    widgets = [
+        timeseries_of('Consumption per region (MW)', 'avg:elec_france.region.consumption{*} by {region}'),
+        toplist(
+            'Regions, latest consumption (MW)',
+            'avg:elec_france.region.consumption{*} by {region}',
+            'last',
+            len(REGIONS),
+        ),
+        timeseries_of(
+            'Exchange balance per region (MW, positive = imports)',
+            'avg:elec_france.region.exchange.balance{*} by {region}',
+        ),
+    ]
+    widgets += [
+        timeseries_of(
+            f'{region.name}: production by fuel (MW)',
+            f'avg:elec_france.region.production{{region:{region.slug}}} by {{fuel}}',
+            AREA,
+        )
+        for region in REGIONS.values()
+    ]
+    return dashboard(
+        'electricity_regions',
+        ELECTRICITY_REGIONS,
+        "The production by fuel and the consumption of each of France's twelve metropolitan regions, from ODRE, "
+        'reported by the elec_france check with the `regions` option.',
+        widgets,
     )
 
 
@@ -109,4 +187,4 @@ def dashboard(key, title, purpose, widgets):
 
 def dashboards(host, freshness):
     """Each dashboard, in the order apply sends them."""
-    return [exercise_timeboard(host), electricity_overview(freshness), production_detail()]
+    return [exercise_timeboard(host), electricity_overview(freshness), production_detail(), electricity_regions()]

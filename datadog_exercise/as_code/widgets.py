@@ -45,14 +45,33 @@ def formula(expression, alias=None):
 
 def timeseries(title, queries, formulas, display_type=LINE, yaxis=None):
     """A timeseries widget: one request holding `queries` and the `formulas` drawn from them."""
-    request = TimeseriesWidgetRequest(
+    return _timeseries(title, [_request(queries, formulas, display_type)], yaxis)
+
+
+def timeseries_two_axes(title, left, right):
+    """Two series of different units on one graph: `left` and `right` are (name, query, alias), the right one
+    drawn against a second y-axis (`on_right_yaxis`)."""
+    requests = [
+        _request([metric(name, query)], [formula(name, alias)], LINE, on_right_yaxis=side == 'right')
+        for side, (name, query, alias) in (('left', left), ('right', right))
+    ]
+    return _timeseries(title, requests)
+
+
+def _request(queries, formulas, display_type, on_right_yaxis=False):
+    extra = {'on_right_yaxis': True} if on_right_yaxis else {}
+    return TimeseriesWidgetRequest(
         queries=queries,
         formulas=formulas,
         response_format=FormulaAndFunctionResponseFormat.TIMESERIES,
         display_type=display_type,
+        **extra,
     )
+
+
+def _timeseries(title, requests, yaxis=None):
     definition = TimeseriesWidgetDefinition(
-        title=title, type=TimeseriesWidgetDefinitionType.TIMESERIES, requests=[request]
+        title=title, type=TimeseriesWidgetDefinitionType.TIMESERIES, requests=requests
     )
     if yaxis is not None:
         definition.yaxis = WidgetAxis(min=str(yaxis[0]), max=str(yaxis[1]))

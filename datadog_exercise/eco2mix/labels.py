@@ -1,7 +1,8 @@
 """The one translation table from RTE's French labels to the domain's names.
 
-A series is identified by a `SeriesKey`: the series name and, for sub-technology rows, the
-technology (`None` for the `granularite='Global'` total row). Totals are never rebuilt from
+A series is identified by a `SeriesKey`: the series name and its qualifier: for a fuel's
+sub-technology rows the technology, for a commercial exchange the border, for a consumption
+forecast its horizon; `None` for a total (`granularite='Global'`). Totals are never rebuilt from
 sub-rows: RTE's sub-rows do not always add up to the published total.
 """
 
@@ -11,7 +12,7 @@ from typing import NamedTuple
 
 class SeriesKey(NamedTuple):
     series: str
-    technology: str | None = None
+    qualifier: str | None = None
 
 
 FUELS = ('nuclear', 'coal', 'gas', 'oil', 'hydro', 'wind', 'solar', 'bioenergy')
@@ -25,6 +26,19 @@ CO2_INTENSITY = SeriesKey('co2_intensity')
 
 # A quarter-hour is published in full when every one of these has a value.
 CORE_SERIES = (*(SeriesKey(fuel) for fuel in FUELS), PUMPING, EXCHANGE, CONSUMPTION)
+
+# Consumption forecasts, made the day before and during the day: both feeds publish them for every
+# quarter-hour of the day, ahead of time.
+FORECASTS = (SeriesKey('consumption_forecast', 'day_ahead'), SeriesKey('consumption_forecast', 'intraday'))
+
+# What only ODRE publishes nationally: the commercial exchange per border (positive when France imports,
+# as the physical balance; published every half-hour), the batteries, and wind split by technology.
+BORDERS = ('gb', 'es', 'it', 'ch', 'de_be')
+COMMERCIAL_EXCHANGES = tuple(SeriesKey('commercial_exchange', border) for border in BORDERS)
+BATTERY_CHARGING = SeriesKey('battery_charging')  # negative in the feed: power drawn
+BATTERY_DISCHARGING = SeriesKey('battery_discharging')
+WIND_SPLIT = (SeriesKey('wind', 'onshore'), SeriesKey('wind', 'offshore'))
+DETAIL_SERIES = (*COMMERCIAL_EXCHANGES, BATTERY_CHARGING, BATTERY_DISCHARGING, *WIND_SPLIT)
 
 # `v` attribute of the XML feed -> series.
 XML_SERIES = {
@@ -43,8 +57,16 @@ XML_SERIES = {
     'Taux de Co2': 'co2_intensity',  # gCO2/kWh, from `type=co2`
 }
 
+# `v` attribute of the forecast rows (total rows only), in both spellings seen.
+XML_FORECASTS = {
+    'PrévisionJ-1': FORECASTS[0],
+    'Prévision J-1': FORECASTS[0],
+    'PrévisionJ': FORECASTS[1],
+    'Prévision J': FORECASTS[1],
+}
+
 # Labels the feed is known to carry and the check does not report: not worth a warning.
-XML_IGNORED = frozenset({'Pointe', 'Fioul + Pointe', 'PrévisionJ', 'PrévisionJ-1', 'Prévision J', 'Prévision J-1'})
+XML_IGNORED = frozenset({'Pointe', 'Fioul + Pointe'})
 
 XML_TOTAL_ROW = 'Global'
 
@@ -61,7 +83,6 @@ BREAKDOWN_SERIES = frozenset(
 )
 
 # ODRE open-data fields -> the same keys, so that both feeds report the same metrics.
-# Only breakdowns whose XML code is known are mapped (wind's onshore/offshore split is not).
 ODRE_FIELDS = {
     'nucleaire': SeriesKey('nuclear'),
     'charbon': SeriesKey('coal'),
@@ -88,43 +109,38 @@ ODRE_FIELDS = {
     'bioenergies_dechets': SeriesKey('bioenergy', 'dec'),
     'bioenergies_biomasse': SeriesKey('bioenergy', 'bma'),
     'bioenergies_biogaz': SeriesKey('bioenergy', 'bga'),
+    'prevision_j1': FORECASTS[0],
+    'prevision_j': FORECASTS[1],
+    'ech_comm_angleterre': SeriesKey('commercial_exchange', 'gb'),
+    'ech_comm_espagne': SeriesKey('commercial_exchange', 'es'),
+    'ech_comm_italie': SeriesKey('commercial_exchange', 'it'),
+    'ech_comm_suisse': SeriesKey('commercial_exchange', 'ch'),
+    'ech_comm_allemagne_belgique': SeriesKey('commercial_exchange', 'de_be'),
+    'stockage_batterie': BATTERY_CHARGING,
+    'destockage_batterie': BATTERY_DISCHARGING,
+    'eolien_terrestre': WIND_SPLIT[0],
+    'eolien_offshore': WIND_SPLIT[1],
 }
 
 
-# ODRE fields that are not series, or series the check does not report.
-ODRE_IGNORED = frozenset(
-    {
-        'perimetre',
-        'nature',
-        'date',
-        'heure',
-        'date_heure',
-        'prevision_j',
-        'prevision_j1',
-        'eolien_terrestre',
-        'eolien_offshore',
-        'stockage_batterie',
-        'destockage_batterie',
-        'ech_comm_angleterre',
-        'ech_comm_espagne',
-        'ech_comm_italie',
-        'ech_comm_suisse',
-        'ech_comm_allemagne_belgique',
-    }
-)
+# ODRE fields that are not series.
+ODRE_IGNORED = frozenset({'perimetre', 'nature', 'date', 'heure', 'date_heure'})
 
 
 # Every series a snapshot can hold.
-KNOWN_SERIES = frozenset({*CORE_SERIES, CO2_INTENSITY, *BREAKDOWN_SERIES})
+KNOWN_SERIES = frozenset({*CORE_SERIES, CO2_INTENSITY, *BREAKDOWN_SERIES, *FORECASTS, *DETAIL_SERIES})
 
 
 @functools.lru_cache(maxsize=256)
 def xml_series_key(label, granularity):
     """The key of an XML `<type v=... granularite=...>` row, or None for a row the tables do not know."""
+    total = granularity in (None, '', XML_TOTAL_ROW)
+    if label in XML_FORECASTS:
+        return XML_FORECASTS[label] if total else None
     series = XML_SERIES.get(label)
     if series is None:
         return None
-    if granularity in (None, '', XML_TOTAL_ROW):
+    if total:
         return SeriesKey(series)
     technology = XML_TECHNOLOGIES.get(series, {}).get(granularity.upper())
     return SeriesKey(series, technology) if technology else None
@@ -134,6 +150,6 @@ def feed_label(feed, key):
     """The feed's own name of a series, for messages: its ODRE field, or its (first) XML label."""
     if feed == 'odre':
         return next((field for field, known in ODRE_FIELDS.items() if known == key), None)
-    if key.technology is not None:
-        return None
+    if key.qualifier is not None:
+        return next((label for label, known in XML_FORECASTS.items() if known == key), None)
     return next((label for label, series in XML_SERIES.items() if series == key.series), None)

@@ -7,6 +7,8 @@ from functools import cached_property
 from typing import Protocol
 
 from .labels import (
+    BATTERY_CHARGING,
+    BATTERY_DISCHARGING,
     CO2_INTENSITY,
     CONSUMPTION,
     EXCHANGE,
@@ -124,7 +126,8 @@ class Snapshot:
 
     @property
     def breakdown(self):
-        return {key: value for key, value in self.values.items() if key.technology is not None}
+        """Every fuel's sub-technology rows."""
+        return {key: value for key, value in self.values.items() if key.series in FUELS and key.qualifier}
 
     @property
     def pumping(self):
@@ -143,6 +146,16 @@ class Snapshot:
     @property
     def co2_intensity(self):
         return self.values.get(CO2_INTENSITY)
+
+    @property
+    def battery_charging(self):
+        """Power drawn by batteries, positive (the feed publishes it negative), or None."""
+        value = self.values.get(BATTERY_CHARGING)
+        return None if value is None else 0.0 - value  # 0.0 - x: a battery at rest is 0, not -0
+
+    @property
+    def battery_discharging(self):
+        return self.values.get(BATTERY_DISCHARGING)
 
     def share(self, fuels):
         """Percent of total production made by `fuels`, or None when it is not a percentage.

@@ -5,6 +5,8 @@ Ranges come from RTE's published figures (Bilan électrique 2023: installed capa
 stays inside: they are there to refuse what cannot be (1e307 MW of nuclear, -50 GW of solar), not to
 judge a surprising quarter-hour. Production may dip 1 GW below zero: RTE's figures are net, and a
 wrongly refused quarter-hour costs data. A breakdown row takes its fuel's range.
+
+Every feed's ranges are here: the national series, a region's, and the day-ahead prices.
 """
 
 from .labels import SeriesKey
@@ -21,10 +23,30 @@ MEGAWATT_RANGES = {
     'pumping': (-10_000, 1_000),  # about 5 GW of pumps, published negative
     'exchange': (-40_000, 40_000),  # interconnections: about 20 GW of exports, 15 GW of imports at most
     'consumption': (10_000, 150_000),  # record 102.1 GW (8 February 2012), summer nights about 28 GW
+    'consumption_forecast': (10_000, 150_000),  # a forecast of the consumption above
+    'commercial_exchange': (-15_000, 15_000),  # one border; the largest (Germany-Belgium) carries about 6 GW
+    'battery_charging': (-10_000, 1_000),  # about 1 GW of batteries in 2024; published negative
+    'battery_discharging': (-1_000, 10_000),
 }
 CO2_RANGE = (0, 1_000)  # gCO2/kWh: France runs at 10-150; 1000 is what a coal plant alone emits
 
 RANGES = {**MEGAWATT_RANGES, 'co2_intensity': CO2_RANGE}
+
+
+# One region (ODRE's eco2mix-regional-tr): no region produces more of a fuel than France's whole fleet
+# of it; `thermal` is gas, coal and oil together. A region's consumption has no floor of its own (the
+# smallest use about 1 GW at night), and its exchange balance (consumption minus production and pumping,
+# positive when it imports) can be most of the country's production.
+REGIONAL_RANGES = {
+    **{fuel: MEGAWATT_RANGES[fuel] for fuel in ('nuclear', 'hydro', 'wind', 'solar', 'bioenergy', 'pumping')},
+    'thermal': (-1_000, 45_000),  # the national coal, gas and oil ranges together
+    'consumption': (0, 150_000),
+    'exchange': (-150_000, 150_000),
+}
+
+# EUR/MWh. The day-ahead auction's harmonised limits are -500 and +4000 (SDAC, 2024), raised in steps when
+# prices come near them; Great Britain's auction (N2EX, in GBP) has a floor of about -600 EUR.
+PRICE_RANGE = (-1_000, 10_000)
 
 
 def plausible_range(key: SeriesKey):
@@ -35,3 +57,12 @@ def plausible_range(key: SeriesKey):
 def is_plausible(key: SeriesKey, value: float):
     bounds = plausible_range(key)
     return bounds is not None and bounds[0] <= value <= bounds[1]
+
+
+def is_plausible_regional(series: str, value: float):
+    bounds = REGIONAL_RANGES.get(series)
+    return bounds is not None and bounds[0] <= value <= bounds[1]
+
+
+def is_plausible_price(value: float):
+    return PRICE_RANGE[0] <= value <= PRICE_RANGE[1]

@@ -7,10 +7,14 @@ documented, so the rule is fixed here, deterministically:
 - A day numbered by wall clock (up to 96 slots): a slot whose local time does not exist (spring,
   02:00-02:45) has no instant and is skipped; a local time that occurs twice (autumn, 02:00-02:45)
   is its first occurrence (summer time).
-- A DST day that carries exactly as many slots as it has quarter-hours of real time (92 or 100),
-  or any slot numbered 96 or more, is numbered by elapsed time: slot N starts N x 15 min after
-  local midnight, so every real quarter-hour has exactly one slot.
+- A DST day whose slots are exactly 0 to n-1, n being its quarter-hours of real time (92 or 100),
+  or that has any slot numbered 96 or more, is numbered by elapsed time: slot N starts N x 15 min
+  after local midnight, so every real quarter-hour has exactly one slot. (A spring day of 92 slots
+  with a gap at 8-11 is numbered by wall clock: it skips the hour that does not exist.)
 - A slot outside the day has no instant.
+
+The market prices follow the same rule with periods of an hour (23 or 25 on DST days): a period of
+k quarter-hours is the slot of its first quarter-hour, k x N.
 """
 
 from datetime import UTC, date, datetime, time, timedelta
@@ -39,9 +43,13 @@ def quarter_hours_in(day):
     return int((end - start) / QUARTER_HOUR)
 
 
-def numbering_of(day, slot_count, highest_slot):
-    length = quarter_hours_in(day)
-    if length != WALL_CLOCK_SLOTS and (slot_count == length or highest_slot >= WALL_CLOCK_SLOTS):
+def numbering_of(day, count, highest, quarter_hours_per_period=1):
+    """How a day's periods are numbered, from how many are present and the highest number present."""
+    wall_clock = WALL_CLOCK_SLOTS // quarter_hours_per_period
+    length = quarter_hours_in(day) // quarter_hours_per_period
+    if length == wall_clock:
+        return Numbering.WALL_CLOCK
+    if highest >= wall_clock or (count == length and highest == length - 1):
         return Numbering.ELAPSED
     return Numbering.WALL_CLOCK
 

@@ -15,10 +15,11 @@ from .slots import MAX_SLOTS
 CO2_MAX_LAG = timedelta(minutes=30)
 
 
-def latest_snapshot(document):
-    """The latest complete quarter-hour of `document`, or None if there is none."""
+def latest_snapshot(document, required=CORE_SERIES):
+    """The latest quarter-hour of `document` in which every `required` series has a value (by default: the
+    latest complete one), or None if there is none."""
     for day in reversed(document.days):
-        slot = _latest_complete_slot(day)
+        slot = _latest_complete_slot(day, required)
         if slot is None:
             continue
         values = {key: value for key, series in day.series.items() if (value := series.value_at(slot)) is not None}
@@ -34,8 +35,8 @@ def with_co2(snapshot, co2):
     return replace(snapshot, values={**snapshot.values, CO2_INTENSITY: co2[1]})
 
 
-def _latest_complete_slot(day):
-    core = [day.series.get(key) for key in CORE_SERIES]
+def _latest_complete_slot(day, required):
+    core = [day.series.get(key) for key in required]
     if None in core:
         return None
     latest = [series.latest_slot() for series in core]

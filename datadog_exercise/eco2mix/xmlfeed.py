@@ -23,49 +23,66 @@ from .slots import MAX_SLOTS
 DAY_TAG = 'mixtr'
 MARKET_DAY_TAG = 'donneesMarche'
 MAX_DAYS = 62  # two months: more than any request this project makes (the check asks for two days)
+OTHER_FEED = f'the market-prices feed (<{MARKET_DAY_TAG}> days, getDonneesMarche), not éCO2mix (<{DAY_TAG}> days)'
 _DATE_ACTUELLE = re.compile(r'[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}')
 _PERIODE = re.compile(r'[0-9]{1,3}')
 
 
 def parse(body, max_bytes=MAX_BYTES):
     """Parse an éCO2mix XML body. Raises FeedError, and nothing else, for anything that is not one."""
-    root = parse_xml(body, max_bytes, 'éCO2mix XML')
-    if not isinstance(root.tag, str) or root.tag != 'liste':
-        raise FeedError(f'expected an éCO2mix <liste> document, got a <{excerpt(root.tag)}> root element')
-    days_by_date = {}
+    root = liste(body, max_bytes, 'éCO2mix XML')
     unknown = Tally()
     problems = Tally()
-    for element in root.iterchildren(DAY_TAG):
-        text = element.get('date')
-        day = feed_day(text)
-        if day is None:
-            raise FeedError(f'day element <{DAY_TAG}> has an invalid date {shown(text)}')
-        if day in days_by_date:
-            problems.add(f'day {day} appears twice; the first one is used')
-            continue
-        if len(days_by_date) == MAX_DAYS:
-            raise FeedError(f'more than {MAX_DAYS} <{DAY_TAG}> day elements: not an answer to this project')
-        days_by_date[day] = Day(day, DayRows(element, day, unknown, problems))
-    if not days_by_date:
-        raise FeedError(_no_days_message(root))
+    days = [
+        Day(day, DayRows(element, day, unknown, problems))
+        for day, element in day_elements(root, DAY_TAG, {MARKET_DAY_TAG: OTHER_FEED}, problems)
+    ]
     return Document(
         feed=ECO2MIX,
-        days=tuple(days_by_date[day] for day in sorted(days_by_date)),
+        days=tuple(sorted(days, key=lambda day: day.date)),
         generated_at=_generated_at(root, problems),
         unknown_labels=unknown,
         problems=problems,
     )
 
 
-def _no_days_message(root):
-    if root.find(MARKET_DAY_TAG) is not None:
-        return (
-            f'this is the market-prices feed (<{MARKET_DAY_TAG}> days, getDonneesMarche), '
-            f'not éCO2mix (<{DAY_TAG}> days): check the URL'
-        )
+def liste(body, max_bytes, expected):
+    """The `<liste>` root element of an éCO2mix-layout body (the mix, CO2 and market feeds share it)."""
+    root = parse_xml(body, max_bytes, expected)
+    if not isinstance(root.tag, str) or root.tag != 'liste':
+        raise FeedError(f'expected an éCO2mix <liste> document, got a <{excerpt(root.tag)}> root element')
+    return root
+
+
+def day_elements(root, day_tag, other_feeds, problems):
+    """[(day, element)] of the `<day_tag date=...>` children, in document order, each day once (a repeat is a
+    problem), at most MAX_DAYS. FeedError for a date that is not one, or no day at all (no_days_message)."""
+    found = {}
+    for element in root.iterchildren(day_tag):
+        text = element.get('date')
+        day = feed_day(text)
+        if day is None:
+            raise FeedError(f'day element <{day_tag}> has an invalid date {shown(text)}')
+        if day in found:
+            problems.add(f'day {day} appears twice; the first one is used')
+            continue
+        if len(found) == MAX_DAYS:
+            raise FeedError(f'more than {MAX_DAYS} <{day_tag}> day elements: not an answer to this project')
+        found[day] = element
+    if not found:
+        raise FeedError(no_days_message(root, day_tag, other_feeds))
+    return list(found.items())
+
+
+def no_days_message(root, day_tag, other_feeds):
+    """Why a document has no <day_tag> element: it is another feed (`other_feeds`: {its day tag: what to say}),
+    or it has other children, of which the first ten tag names are listed."""
+    for tag, which in other_feeds.items():
+        if root.find(tag) is not None:
+            return f'this is {which}: check the URL'
     tags = sorted({child.tag for child in itertools.islice(root, 100) if isinstance(child.tag, str)})
     listed = ', '.join(excerpt(tag, 20) for tag in tags[:10]) + (', ...' if len(tags) > 10 else '')
-    return f'no <{DAY_TAG}> day element in the document (children found: {listed or "none"})'
+    return f'no <{day_tag}> day element in the document (children found: {listed or "none"})'
 
 
 def _generated_at(root, problems):

@@ -1,23 +1,25 @@
-"""Whether a parsed answer can be reported. Pure functions of a document and the host clock.
+"""Whether a parsed answer can be reported, and what of it. Pure functions of an answer and the host clock.
 
 An answer that has rows but no complete quarter-hour (a core series absent, or none of its values
 usable), or that is dated after this host's clock, is a fault of the feed, raised as FeedError: the
-service check says so, and with `source: auto` ODRE serves meanwhile.
+service check says so, and with `source: auto` ODRE serves meanwhile. The same holds for the feeds
+fetched on their own schedule (their readings below): their faults are warnings.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from datadog_exercise.eco2mix.labels import CO2_INTENSITY, feed_label
+from datadog_exercise.eco2mix.labels import CO2_INTENSITY, COMMERCIAL_EXCHANGES, CORE_SERIES, feed_label
 from datadog_exercise.eco2mix.model import FeedError
-from datadog_exercise.eco2mix.slots import QUARTER_HOUR
+from datadog_exercise.eco2mix.slots import QUARTER_HOUR, paris_day
 from datadog_exercise.eco2mix.snapshot import core_series_without_value, latest_snapshot, latest_value
 
 from .policy import latest_acceptable
 
 
-def reported_snapshot(document, now):
-    """The latest complete quarter-hour of `document`, or FeedError saying why the answer has none to give."""
-    snapshot = latest_snapshot(document)
+def reported_snapshot(document, now, required=CORE_SERIES):
+    """The latest quarter-hour of `document` in which every `required` series has a value, or FeedError saying
+    why the answer has none to give."""
+    snapshot = latest_snapshot(document, required)
     if snapshot is None:
         raise FeedError(_why_no_quarter_hour(document))
     latest = latest_acceptable(now)
@@ -46,6 +48,42 @@ def co2_reading(document, now):
     if end > latest_acceptable(now):
         raise FeedError(f"its latest CO2 intensity ends at {_utc(end)}, after this host's clock ({_utc_now(now)})")
     return reading
+
+
+def odre_reading(document, now):
+    """The ODRE quarter-hour kept for an hour (borders, batteries, wind split): the latest complete one that has
+    the borders, which ODRE publishes every half-hour; the latest complete one when none has them."""
+    try:
+        return reported_snapshot(document, now, (*CORE_SERIES, *COMMERCIAL_EXCHANGES))
+    except FeedError:
+        return reported_snapshot(document, now)
+
+
+def regional_reading(answer, now, slugs):
+    """{slug: the latest usable quarter-hour} of the regions in `slugs` that the answer has, or FeedError when it
+    has none of them, or one dated after this host's clock."""
+    latest = {slug: quarter_hour for slug, quarter_hour in answer.latest().items() if slug in slugs}
+    if not latest:
+        unusable = f' ({answer.problems.count} value(s) unusable)' if answer.problems else ''
+        raise FeedError(f'no usable quarter-hour for any region asked for{unusable}')
+    future = [quarter_hour for quarter_hour in latest.values() if quarter_hour.end > latest_acceptable(now)]
+    if future:
+        raise FeedError(
+            f"{future[0].region}'s latest quarter-hour ends at {_utc(future[0].end)}, after this host's clock "
+            f'({_utc_now(now)})'
+        )
+    return latest
+
+
+def prices_reading(prices, now):
+    """The AreaDays of today and tomorrow (Paris) in a market answer, or FeedError when it has no price for
+    either: before the auction, tomorrow's are not out yet, but today's always are."""
+    today = paris_day(datetime.fromtimestamp(now, UTC))
+    days = tuple(area_day for area_day in prices.days if today <= area_day.date <= today + timedelta(days=1))
+    if not days:
+        published = ', '.join(map(str, prices.published_days()[:5])) or 'none'
+        raise FeedError(f'no price for {today} or the day after (days with prices: {published})')
+    return days
 
 
 def _why_no_quarter_hour(document):

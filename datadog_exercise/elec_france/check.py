@@ -1,38 +1,43 @@
 """`elec_france`: France's live electricity mix from RTE's éCO2mix feed, as an Agent check.
 
-The check is the shell around the pure parser: it decides whether to fetch (policy), fetches with
-`self.http` (each fetch held to one deadline and byte cap: fetch.py, transport.py), decides whether
-the answer can be reported (answer.py), keeps the last good snapshot in the Agent's persistent cache,
-and submits it.
+The check is the shell around the pure parsers: it decides which feed to fetch (policy), fetches with
+`self.http` (each fetch held to one deadline and byte cap: fetch.py, transport.py; every request built
+in feeds.py), decides what of an answer can be reported (answer.py), keeps what it read in the Agent's
+persistent cache (state.py), and submits it (metrics.py).
 """
 
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from datadog_checks.base import AgentCheck
 from datadog_checks.base.utils.http import RequestsWrapper
 
 from datadog_exercise import __version__
-from datadog_exercise.eco2mix import odre, xmlfeed
-from datadog_exercise.eco2mix.model import ECO2MIX, ODRE, FeedError
-from datadog_exercise.eco2mix.slots import PARIS, paris_day
+from datadog_exercise.eco2mix import market, odre, regional, xmlfeed
+from datadog_exercise.eco2mix.model import ODRE, FeedError
+from datadog_exercise.eco2mix.slots import PARIS
 from datadog_exercise.eco2mix.snapshot import with_co2
 
-from . import policy
-from .answer import co2_reading, reported_snapshot
+from . import feeds, policy
+from .answer import co2_reading, odre_reading, prices_reading, regional_reading, reported_snapshot
 from .config import parse_config
 from .fetch import FetchError, get_body
-from .metrics import snapshot_metrics
-from .state import FetchState
+from .metrics import DETAILS, FORECAST, MIX, price_metrics, regional_metrics, snapshot_metrics
+from .state import FeedState, FetchState
 from .transport import BudgetedSession
 
 STATE_KEY = 'state'
-FEED_NAMES = {ECO2MIX: 'éCO2mix type=mix', ODRE: 'ODRE'}
-ODRE_ROWS = 8  # two hours of quarter-hours, newest first
-# Bytes one fetch may receive, headers included: a two-day éCO2mix answer is about 100 KB, eight ODRE
-# records about 8 KB. The cap is the memory ceiling too: lxml's tree of a 1 MiB body is 35 MiB at most.
-MAX_BYTES = {ECO2MIX: 1024 * 1024, ODRE: 256 * 1024}
 PROBLEMS_SHOWN = 3
+# ODRE publishes an hour or two after éCO2mix and is fetched hourly: its figures are reported while younger
+# than max_data_age plus this.
+ODRE_LAG_SECONDS = 2 * 3600
+PARSERS = {
+    feeds.ECO2MIX_MIX: xmlfeed.parse,
+    feeds.ECO2MIX_CO2: xmlfeed.parse,
+    feeds.ODRE: odre.parse,
+    feeds.ODRE_REGIONAL: regional.parse,
+    feeds.MARKET: market.parse,
+}
 
 
 class ElecFranceCheck(AgentCheck):
@@ -62,6 +67,14 @@ class ElecFranceCheck(AgentCheck):
         self.config = parse_config(self.instance)
         self.http  # noqa: B018 - the wrapper checks its own options (proxy, tls_*, auth) now, not in a fetch
         self.state = FetchState.from_json(self.read_persistent_cache(STATE_KEY))
+        self.scheduled = {
+            feed: FeedState.from_json(feed, self.read_persistent_cache(feed))
+            for feed in feeds.scheduled_feeds(self.config)
+        }
+        if feeds.ODRE_REGIONAL in self.scheduled:
+            self.scheduled[feeds.ODRE_REGIONAL] = policy.with_regions(
+                self.scheduled[feeds.ODRE_REGIONAL], self.config.regions
+            )
 
     def check(self, _):
         now = self.clock()
@@ -69,27 +82,34 @@ class ElecFranceCheck(AgentCheck):
         if policy.fetch_due(self.state, now):
             self.state = self._refresh(now)
             self.write_persistent_cache(STATE_KEY, self.state.to_json())
+        self.scheduled = {
+            feed: policy.scheduled_within_clock(feed, state, now) for feed, state in self.scheduled.items()
+        }
+        feed = policy.next_scheduled_feed(self.scheduled, now)
+        if feed is not None:
+            self.scheduled[feed] = self._refresh_scheduled(feed, now)
+            self.write_persistent_cache(feed, self.scheduled[feed].to_json(feed))
         self._report(now)
 
     # ---- fetching ------------------------------------------------------------------------------------------
 
     def _refresh(self, now):
-        feeds = (ECO2MIX, ODRE) if self.config.source == 'auto' else (self.config.source,)
+        national = feeds.national_feeds(self.config)
         failures, retry_at = [], None
-        for feed in feeds:
+        for feed in national:
             try:
                 snapshot, as_of = self._fetch_snapshot(feed, now)
             except FetchError as error:
-                failures.append(f'{feed}: {error}')
+                failures.append(f'{_tag(feed)}: {error}')
                 asked = policy.not_before(now, error.retry_after)
                 retry_at = max((at for at in (retry_at, asked) if at is not None), default=None)
                 continue
             state = self.state
-            if feed == ECO2MIX and self.config.co2:
+            if feed == feeds.ECO2MIX_MIX and self.config.co2:
                 if policy.co2_due(state, now):
                     state = policy.after_co2(state, now, self._co2_reading(now))
                 snapshot = with_co2(snapshot, state.co2)
-            fallback = feed == ODRE and self.config.source == 'auto'
+            fallback = feed == feeds.ODRE and len(national) > 1
             if fallback:
                 self.warning('éCO2mix failed (%s); the figures come from ODRE, about an hour later', failures[0])
             return policy.after_success(state, now, snapshot, as_of=as_of, fallback=fallback, retry_at=retry_at)
@@ -97,48 +117,29 @@ class ElecFranceCheck(AgentCheck):
 
     def _fetch_snapshot(self, feed, now):
         """(snapshot, generation time) of the feed's latest answer, or FetchError when it has none to report."""
-        document = self._fetch_eco2mix(now) if feed == ECO2MIX else self._fetch_odre()
+        document = self._parsed(feed, now)
         try:
             return reported_snapshot(document, now), document.generated_at
         except FeedError as error:
-            raise FetchError(f'{FEED_NAMES[feed]} answer unusable: {error}') from None
+            raise FetchError(f'{feeds.WHAT[feed]} answer unusable: {error}') from None
         finally:
-            self._warn_about(document, FEED_NAMES[feed])
+            self._warn_about(feeds.WHAT[feed], document.unknown_labels, document.problems)
 
-    def _fetch_eco2mix(self, now, kind='mix'):
-        today = paris_day(datetime.fromtimestamp(now, PARIS))
-        params = {
-            'type': kind,
-            'dateDeb': f'{today - timedelta(days=1):%d/%m/%Y}',
-            'dateFin': f'{today:%d/%m/%Y}',
-            'mode': 'NORM',
-        }
-        return self._parsed(xmlfeed.parse, ECO2MIX, params, f'éCO2mix type={kind}')
-
-    def _fetch_odre(self):
-        params = {
-            'order_by': 'date_heure desc',
-            'limit': ODRE_ROWS,
-            'where': 'consommation is not null',
-            'timezone': 'Europe/Paris',
-        }
-        return self._parsed(odre.parse, ODRE, params, 'ODRE')
-
-    def _parsed(self, parse, feed, params, what):
-        endpoint = self.config.eco2mix if feed == ECO2MIX else self.config.odre
-        body = get_body(self.http, endpoint.url, params, self.config.timeout, MAX_BYTES[feed], endpoint.auth)
+    def _parsed(self, feed, now):
+        """The parsed answer of `feed`, or FetchError when it cannot be fetched or parsed."""
+        request = feeds.request(feed, self.config, now)
+        endpoint = request.endpoint
+        body = get_body(self.http, endpoint.url, request.params, self.config.timeout, request.max_bytes, endpoint.auth)
         try:
-            return parse(body, MAX_BYTES[feed])
+            return PARSERS[feed](body, request.max_bytes)
         except FeedError as error:
-            raise FetchError(f'{what} answer unusable: {error}') from None
+            raise FetchError(f'{request.what} answer unusable: {error}') from None
 
-    def _warn_about(self, document, what):
-        """What the parser could not use, once the document has been read: one warning per kind, bounded."""
-        unknown = document.unknown_labels
+    def _warn_about(self, what, unknown, problems):
+        """What the parser could not use, once the answer has been read: one warning per kind, bounded."""
         if unknown:
             named = ', '.join(unknown.first) + (', ...' if unknown.more else '')
             self.warning('%s: %d row(s) of unknown series ignored: %s', what, unknown.count, named)
-        problems = document.problems
         if problems:
             shown_problems = '; '.join(problems.first[:PROBLEMS_SHOWN])
             more = '; ...' if problems.count > PROBLEMS_SHOWN else ''
@@ -147,7 +148,7 @@ class ElecFranceCheck(AgentCheck):
     def _co2_reading(self, now):
         """The latest CO2 intensity, or None (with a warning) when the CO2 feed fails: it is not essential."""
         try:
-            document = self._fetch_eco2mix(now, kind='co2')
+            document = self._parsed(feeds.ECO2MIX_CO2, now)
         except FetchError as error:
             self.warning('CO2 intensity not refreshed: %s', error)
             return None
@@ -157,7 +158,41 @@ class ElecFranceCheck(AgentCheck):
             self.warning('CO2 intensity not refreshed: éCO2mix type=co2 answer unusable: %s', error)
             return None
         finally:
-            self._warn_about(document, 'éCO2mix type=co2')
+            self._warn_about(feeds.WHAT[feeds.ECO2MIX_CO2], document.unknown_labels, document.problems)
+
+    def _refresh_scheduled(self, feed, now):
+        """The state of `feed` after fetching it: a failure is a warning, never an outage of the national mix."""
+        what = feeds.WHAT[feed]
+        state = self.scheduled[feed]
+        try:
+            answer = self._parsed(feed, now)
+            try:
+                reading = self._reading(feed, answer, now)
+            except FeedError as error:
+                raise FetchError(f'{what} answer unusable: {error}') from None
+        except FetchError as error:
+            self.warning('%s not refreshed: %s', what, error)
+            return policy.after_scheduled_failure(state, now, str(error), policy.not_before(now, error.retry_after))
+        return policy.after_scheduled_reading(feed, state, now, reading)
+
+    def _reading(self, feed, answer, now):
+        """What a scheduled feed's answer gives (answer.py), its unusable parts said in warnings."""
+        what = feeds.WHAT[feed]
+        if feed == feeds.ODRE:
+            self._warn_about(what, answer.unknown_labels, answer.problems)
+            return odre_reading(answer, now)
+        if feed == feeds.ODRE_REGIONAL:
+            self._warn_about(what, answer.unknown_fields, answer.problems)
+            unknown = answer.unknown_regions
+            if unknown:
+                named = ', '.join(unknown.first) + (', ...' if unknown.more else '')
+                self.warning('%s: %d record(s) of unknown regions ignored: %s', what, unknown.count, named)
+            reading = regional_reading(answer, now, self.config.regions)
+            if missing := [slug for slug in self.config.regions if slug not in reading]:
+                self.warning('%s: no usable quarter-hour for %s in the answer', what, ', '.join(missing))
+            return reading
+        self._warn_about(what, answer.unknown_areas, answer.problems)
+        return prices_reading(answer, now)
 
     # ---- reporting -----------------------------------------------------------------------------------------
 
@@ -167,28 +202,75 @@ class ElecFranceCheck(AgentCheck):
             self.service_check('can_connect', AgentCheck.CRITICAL, tags=tags, message=self.state.last_error)
         else:
             self.service_check('can_connect', AgentCheck.OK, tags=tags)
-        snapshot = self.state.snapshot
-        if snapshot is None:
-            self.warning('no electricity data yet: nothing usable has been received from RTE')
-            return
         reference = now
         if self.config.clock == 'document' and self.state.as_of is not None:
             reference = self.state.as_of.timestamp()
-        age = reference - snapshot.end.timestamp()
-        tags.append(f'feed:{snapshot.feed}')
+        snapshot = self.state.snapshot
+        if snapshot is None:
+            self.warning('no electricity data yet: nothing usable has been received from RTE')
+        else:
+            parts = [MIX]
+            if self.config.forecasts:
+                parts.append(FORECAST)
+            # Served by ODRE, the national quarter-hour carries the details itself, with the same age.
+            if self.config.grid_details and snapshot.feed == ODRE:
+                parts.append(DETAILS)
+            self._report_snapshot(snapshot, parts, reference, self.config.max_data_age, 'production is')
+        if feeds.ODRE in self.scheduled and (snapshot is None or snapshot.feed != ODRE):
+            reading = self.scheduled[feeds.ODRE].reading
+            if reading is not None:
+                limit = self.config.max_data_age + ODRE_LAG_SECONDS
+                what = 'the borders, batteries and wind split are'
+                self._report_snapshot(reading, [DETAILS], reference, limit, what)
+        if feeds.ODRE_REGIONAL in self.scheduled:
+            self._report_regions(reference)
+        if feeds.MARKET in self.scheduled:
+            self._report_prices(reference)
+
+    def _report_snapshot(self, snapshot, parts, reference, limit, what):
+        tags = [*self.config.tags, f'feed:{snapshot.feed}']
+        if self._current(snapshot, reference, limit, tags, what):
+            for name, value, extra_tags in snapshot_metrics(snapshot, parts):
+                self.gauge(name, value, tags=tags + extra_tags)
+
+    def _report_regions(self, reference):
+        limit = self.config.max_data_age + ODRE_LAG_SECONDS
+        for slug, quarter_hour in sorted((self.scheduled[feeds.ODRE_REGIONAL].reading or {}).items()):
+            tags = [*self.config.tags, f'feed:{feeds.ODRE_REGIONAL}', f'region:{slug}']
+            if self._current(quarter_hour, reference, limit, tags, f"{slug}'s figures are"):
+                for name, value, extra_tags in regional_metrics(quarter_hour):
+                    self.gauge(name, value, tags=[*self.config.tags, f'feed:{feeds.ODRE_REGIONAL}', *extra_tags])
+
+    def _report_prices(self, reference):
+        held = self.scheduled[feeds.MARKET].reading or ()
+        prices = market.prices_at(held, datetime.fromtimestamp(reference, UTC))
+        if not prices:
+            days = ', '.join(sorted({f'{area_day.date}' for area_day in held})) or 'none'
+            self.warning('no day-ahead price for the current hour (prices held for: %s)', days)
+        for name, value, extra_tags in price_metrics(prices):
+            self.gauge(name, value, tags=[*self.config.tags, f'feed:{feeds.MARKET}', *extra_tags])
+
+    def _current(self, reading, reference, limit, tags, what):
+        """Submit the reading's `data.age`; whether it is young enough to report, with a warning when it is not."""
+        age = reference - reading.end.timestamp()
         self.gauge('data.age', age, tags=tags)
-        if age > self.config.max_data_age:
-            self.warning(
-                'the latest quarter-hour (%s to %s Paris time) ended %s ago, more than max_data_age (%s): '
-                'production is not reported as current',
-                f'{snapshot.start.astimezone(PARIS):%Y-%m-%d %H:%M}',
-                f'{snapshot.end.astimezone(PARIS):%H:%M}',
-                timedelta(seconds=int(age)),
-                timedelta(seconds=self.config.max_data_age),
-            )
-            return
-        for name, value, extra_tags in snapshot_metrics(snapshot):
-            self.gauge(name, value, tags=tags + extra_tags)
+        if age <= limit:
+            return True
+        self.warning(
+            'the latest quarter-hour (%s to %s Paris time) ended %s ago, more than %s (%s): %s not reported as current',
+            f'{reading.start.astimezone(PARIS):%Y-%m-%d %H:%M}',
+            f'{reading.end.astimezone(PARIS):%H:%M}',
+            timedelta(seconds=int(age)),
+            'max_data_age' if limit == self.config.max_data_age else "max_data_age and ODRE's lag",
+            timedelta(seconds=limit),
+            what,
+        )
+        return False
+
+
+def _tag(feed):
+    """The `feed:` tag value of a national feed: `eco2mix` or `odre`."""
+    return 'eco2mix' if feed == feeds.ECO2MIX_MIX else feed
 
 
 __all__ = ['ElecFranceCheck', '__version__']

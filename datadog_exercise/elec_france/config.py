@@ -11,17 +11,21 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 from datadog_checks.base import ConfigurationError
 
 from datadog_exercise.eco2mix.reading import shown
+from datadog_exercise.eco2mix.regional import SLUGS
 
 from .fetch import without_userinfo
 
 ECO2MIX_URL = 'https://eco2mix.rte-france.com/curves/eco2mixWeb'
 ODRE_URL = 'https://odre.opendatasoft.com/api/explore/v2.1/catalog/datasets/eco2mix-national-tr/records'
+ODRE_REGIONAL_URL = 'https://odre.opendatasoft.com/api/explore/v2.1/catalog/datasets/eco2mix-regional-tr/records'
+MARKET_URL = 'https://eco2mix.rte-france.com/curves/getDonneesMarche'
+ALL_REGIONS = 'all'
 SOURCES = ('auto', 'eco2mix', 'odre')
 CLOCKS = ('host', 'document')
 DEFAULT_MAX_DATA_AGE = 7200
 MAX_DATA_AGE = 7 * 24 * 3600  # a week: older data is history, not current production
 DEFAULT_TIMEOUT = 10.0
-MAX_TIMEOUT = 60.0  # a run makes up to three fetches; each ends within its timeout + 1 s
+MAX_TIMEOUT = 60.0  # a run makes up to four fetches; each ends within its timeout + 1 s
 MAX_URL = 2048
 
 
@@ -35,8 +39,14 @@ class Endpoint:
 class Config:
     eco2mix: Endpoint
     odre: Endpoint
+    odre_regional: Endpoint
+    market: Endpoint
     source: str
     co2: bool
+    forecasts: bool  # the consumption forecasts of the reported quarter-hour (in the same answers)
+    grid_details: bool  # borders, batteries, onshore/offshore wind: ODRE, once an hour
+    prices: bool  # day-ahead prices: RTE's market feed, once a day
+    regions: tuple[str, ...]  # region slugs: ODRE's regional dataset, once an hour; () when off
     max_data_age: int  # seconds
     timeout: float  # seconds, for the whole answer
     tags: tuple[str, ...]
@@ -47,8 +57,14 @@ def parse_config(instance):
     config = Config(
         eco2mix=_endpoint(instance, 'eco2mix_url', ECO2MIX_URL),
         odre=_endpoint(instance, 'odre_url', ODRE_URL),
+        odre_regional=_endpoint(instance, 'odre_regional_url', ODRE_REGIONAL_URL),
+        market=_endpoint(instance, 'market_url', MARKET_URL),
         source=_choice(instance, 'source', SOURCES),
         co2=_boolean(instance, 'co2', True),
+        forecasts=_boolean(instance, 'forecasts', True),
+        grid_details=_boolean(instance, 'grid_details', True),
+        prices=_boolean(instance, 'prices', True),
+        regions=_regions(instance),
         max_data_age=_seconds(instance, 'max_data_age', DEFAULT_MAX_DATA_AGE, MAX_DATA_AGE, whole=True),
         timeout=float(_seconds(instance, 'timeout', DEFAULT_TIMEOUT, MAX_TIMEOUT, whole=False)),
         tags=_tags(instance),
@@ -98,6 +114,20 @@ def _boolean(instance, key, default):
     if not isinstance(value, bool):
         raise ConfigurationError(f'`{key}` must be true or false, got {shown(value)}')
     return value
+
+
+def _regions(instance):
+    """`all`, or a list of region slugs (each once); absent, null or an empty list is off."""
+    value = instance.get('regions')
+    if value is None or value == ALL_REGIONS:
+        return SLUGS if value else ()
+    if isinstance(value, list) and all(isinstance(slug, str) and slug in SLUGS for slug in value):
+        return tuple(dict.fromkeys(value))
+    wrong = [slug for slug in value if slug not in SLUGS] if isinstance(value, list) else None
+    got = f'{shown(wrong[0])}, not a region' if wrong else shown(value)
+    raise ConfigurationError(
+        f'`regions` must be `{ALL_REGIONS}` or a list of regions among {", ".join(SLUGS)}; got {got}'
+    )
 
 
 def _seconds(instance, key, default, maximum, whole):

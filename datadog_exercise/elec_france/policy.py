@@ -1,19 +1,26 @@
-"""When to ask RTE again. Pure functions of the saved state and the host clock (epoch seconds).
+"""When to ask each feed again. Pure functions of the saved states and the host clock (epoch seconds).
 
-The feed moves every 15 minutes and a quarter-hour is published about 20 minutes after it starts,
-so after a good fetch nothing new can appear before the next quarter-hour is due. In steady state
-that is one `type=mix` request per quarter-hour and one `type=co2` request per half-hour: 6 per hour,
-whatever the check's interval.
+The national mix moves every 15 minutes and a quarter-hour is published about 20 minutes after it
+starts, so after a good fetch nothing new can appear before the next quarter-hour is due. In steady
+state that is one `type=mix` request per quarter-hour and one `type=co2` request per half-hour: 6 per
+hour, whatever the check's interval.
 
-Nothing a feed or the cache says can push the next fetch more than MAX_FETCH_DELAY away, and nothing
-dated after the host's clock (beyond CLOCK_TOLERANCE) is kept: it is not data, it is a fault.
+The feeds fetched on their own schedule (feeds.scheduled_feeds) add, in steady state: one ODRE national
+request an hour (borders, batteries, wind split; ODRE refreshes about hourly), one ODRE regional request
+an hour, and one request a day for the day-ahead prices, after the auction's results are out (and at
+start). At most one of them is fetched per run, so a run makes at most four fetches.
+
+Nothing a feed or the cache says can push the next fetch more than MAX_FETCH_DELAY away (the prices:
+past their next publication), and nothing dated after the host's clock (beyond CLOCK_TOLERANCE) is
+kept: it is not data, it is a fault.
 """
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
-from datadog_exercise.eco2mix.slots import QUARTER_HOUR
+from datadog_exercise.eco2mix.slots import PARIS, QUARTER_HOUR, paris_day
 
+from .feeds import MARKET, ODRE, ODRE_REGIONAL
 from .state import MAX_ERROR, MAX_FAILURES
 
 PUBLICATION_LAG = timedelta(minutes=22)  # from a quarter-hour's start to its publication, with a margin
@@ -29,6 +36,11 @@ MAX_FETCH_DELAY_SECONDS = RETRY_AFTER_CEILING_SECONDS
 # How far past this host's clock a feed's timestamp may be before it is refused: RTE publishes a
 # quarter-hour about 5 minutes after it ends, so a host clock 5 minutes slow still sees the present.
 CLOCK_TOLERANCE = timedelta(minutes=2)
+HOURLY_SECONDS = 3600  # ODRE refreshes its datasets about once an hour
+SCHEDULED_BACKOFF_FIRST_SECONDS = 5 * 60  # a feed asked hourly or daily: 5, 10, 20, 40, then 60 minutes
+# The day-ahead auction's results are published at about 12:45 Paris (EPEX SDAC, 12:00 gate closure); RTE's
+# feed has them in the early afternoon.
+PRICES_PUBLISHED = time(14, 0)
 
 
 def fetch_due(state, now):
@@ -116,3 +128,105 @@ def after_failure(state, now, reason, retry_at=None):
 def after_co2(state, now, reading):
     """The state after a CO2 fetch; a reading of None keeps the previous one."""
     return replace(state, co2=reading or state.co2, co2_fetched_at=now)
+
+
+# ---- the feeds fetched on their own schedule -----------------------------------------------------------------
+
+
+def next_scheduled_feed(states, now):
+    """The feed to fetch this run among `states` ({feed: FeedState}): the one due the longest, or None.
+
+    One a run at most, so that a run makes at most four fetches (mix, co2, ODRE fallback, this one).
+    """
+    due = [(state.next_fetch_at, feed) for feed, state in states.items() if now >= state.next_fetch_at]
+    return min(due)[1] if due else None
+
+
+def scheduled_within_clock(feed, state, now):
+    """`state` without a reading that lies in the host's future, and due now if scheduled impossibly far."""
+    changes = {}
+    if state.reading is not None and _in_the_future(feed, state.reading, now):
+        changes.update(reading=None, next_fetch_at=now)
+    if state.next_fetch_at > _latest_next_fetch(feed, now):
+        changes.update(next_fetch_at=now)
+    return replace(state, **changes) if changes else state
+
+
+def after_scheduled_reading(feed, state, now, reading):
+    """The state after a fetch of `feed` that gave `reading` (answer.py), merged with what was held."""
+    if feed == ODRE:
+        kept = reading if state.reading is None or reading.start >= state.reading.start else state.reading
+        next_fetch = now + HOURLY_SECONDS
+    elif feed == ODRE_REGIONAL:
+        kept = dict(state.reading or {})
+        for slug, quarter_hour in reading.items():
+            if slug not in kept or quarter_hour.start >= kept[slug].start:
+                kept[slug] = quarter_hour
+        next_fetch = now + HOURLY_SECONDS
+    else:
+        kept = _prices_held(state.reading or (), reading, now)
+        next_fetch = _next_prices_fetch(now, {area_day.date for area_day in kept})
+    return replace(state, reading=kept, next_fetch_at=next_fetch, failures=0, last_error=None)
+
+
+def after_scheduled_failure(state, now, reason, retry_at=None):
+    """The state after a failed fetch of a feed asked hourly or daily: 5, 10, 20, 40 minutes, then every hour,
+    and at least what the server asked (`retry_at`, from not_before)."""
+    failures = min(state.failures + 1, MAX_FAILURES)
+    delay = min(SCHEDULED_BACKOFF_FIRST_SECONDS * 2 ** min(failures - 1, 10), HOURLY_SECONDS)
+    next_fetch = max(now + delay, retry_at or 0)
+    return replace(state, next_fetch_at=next_fetch, failures=failures, last_error=reason[:MAX_ERROR])
+
+
+def with_regions(state, slugs):
+    """`state` holding only the regions in `slugs` (the configuration may have changed since it was saved)."""
+    if state.reading is None or set(state.reading) <= set(slugs):
+        return state
+    return replace(state, reading={slug: held for slug, held in state.reading.items() if slug in slugs} or None)
+
+
+def prices_publication(day):
+    """Epoch seconds when the prices for the day after `day` are out."""
+    return datetime.combine(day, PRICES_PUBLISHED, tzinfo=PARIS).timestamp()
+
+
+def _next_prices_fetch(now, days_held):
+    """At the next publication when the prices held are current (tomorrow's, or today's before the auction's
+    results are out); in an hour when they are late."""
+    today = paris_day(datetime.fromtimestamp(now, UTC))
+    if today + timedelta(days=1) in days_held or (today in days_held and now < prices_publication(today)):
+        return _next_publication(now)
+    return now + HOURLY_SECONDS
+
+
+def _next_publication(now):
+    """Epoch seconds of the first publication of prices after `now`."""
+    today = paris_day(datetime.fromtimestamp(now, UTC))
+    publication = prices_publication(today)
+    return publication if now < publication else prices_publication(today + timedelta(days=1))
+
+
+def _prices_held(held, reading, now):
+    """Today's and tomorrow's AreaDays: the new reading's, and what was held for an area-day it lacks."""
+    today = paris_day(datetime.fromtimestamp(now, UTC))
+    kept = {(area_day.area, area_day.date): area_day for area_day in held if area_day.date >= today}
+    kept |= {(area_day.area, area_day.date): area_day for area_day in reading}
+    return tuple(kept[key] for key in sorted(kept, key=lambda key: (key[1], key[0])))
+
+
+def _latest_next_fetch(feed, now):
+    if feed == MARKET:
+        return max(_next_publication(now), now + MAX_FETCH_DELAY_SECONDS)
+    return now + MAX_FETCH_DELAY_SECONDS
+
+
+def _in_the_future(feed, reading, now):
+    """Whether a reading speaks of what has not happened yet: a quarter-hour ending after the host's clock, or
+    prices for a day after tomorrow."""
+    latest = latest_acceptable(now)
+    if feed == ODRE:
+        return reading.end > latest
+    if feed == ODRE_REGIONAL:
+        return any(quarter_hour.end > latest for quarter_hour in reading.values())
+    tomorrow = paris_day(latest) + timedelta(days=1)
+    return any(area_day.date > tomorrow for area_day in reading)

@@ -2,7 +2,8 @@
 
 `datadog-exercise check elec_france --replay mix.xml [--replay co2.xml]` points the check at this
 server and judges the data's age against the document's own clock (`date_actuelle`), so anyone can
-try the check without network.
+try the check without network. The dashboards' preview also serves ODRE's and the prices' answers
+from it (`odre`, `odre_regional`, `market`).
 """
 
 import threading
@@ -15,6 +16,13 @@ from datadog_exercise.eco2mix.labels import CO2_INTENSITY
 from datadog_exercise.eco2mix.model import FeedError
 
 PATH = '/curves/eco2mixWeb'
+# The other feeds' paths, as their real hosts have them: answer kind -> path.
+PATHS = {
+    'market': '/curves/getDonneesMarche',
+    'odre': '/api/explore/v2.1/catalog/datasets/eco2mix-national-tr/records',
+    'odre_regional': '/api/explore/v2.1/catalog/datasets/eco2mix-regional-tr/records',
+}
+KINDS = {path: kind for kind, path in PATHS.items()}
 
 
 class ReplayError(Exception):
@@ -41,14 +49,15 @@ def classify(paths):
 
 
 class ReplayServer:
-    """Answers `GET /curves/eco2mixWeb?type=<kind>&...` with the recorded body of that kind."""
+    """Answers `GET /curves/eco2mixWeb?type=<kind>&...` with the recorded body of that kind, and each path of
+    PATHS with the body of its kind. The caller may change `answers` between requests."""
 
     def __init__(self, answers):
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 url = urlsplit(self.path)
-                kind = parse_qs(url.query).get('type', [''])[0]
-                body = answers.get(kind) if url.path == PATH else None
+                kind = parse_qs(url.query).get('type', [''])[0] if url.path == PATH else KINDS.get(url.path)
+                body = answers.get(kind)
                 self.send_response(200 if body is not None else 404)
                 self.send_header('Content-Type', 'text/xml')
                 self.send_header('Content-Length', str(len(body or b'')))
@@ -63,13 +72,23 @@ class ReplayServer:
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={'poll_interval': 0.05}, daemon=True)
 
     def instance_options(self):
-        """What the check's instance must say to replay these answers."""
-        return {
-            'eco2mix_url': f'http://127.0.0.1:{self.httpd.server_address[1]}{PATH}',
+        """What the check's instance must say to replay these answers: the feeds without one are not asked."""
+        base = f'http://127.0.0.1:{self.httpd.server_address[1]}'
+        options = {
+            'eco2mix_url': base + PATH,
             'source': 'eco2mix',
             'co2': 'co2' in self.answers,
             'clock': 'document',
+            'grid_details': 'odre' in self.answers,
+            'prices': 'market' in self.answers,
         }
+        if 'odre' in self.answers:
+            options['odre_url'] = base + PATHS['odre']
+        if 'odre_regional' in self.answers:
+            options.update(odre_regional_url=base + PATHS['odre_regional'], regions='all')
+        if 'market' in self.answers:
+            options['market_url'] = base + PATHS['market']
+        return options
 
     def __enter__(self):
         self.thread.start()

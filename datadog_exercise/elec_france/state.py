@@ -10,10 +10,14 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
+from datadog_exercise.eco2mix import regional
 from datadog_exercise.eco2mix.labels import CO2_INTENSITY, CORE_SERIES, KNOWN_SERIES, SeriesKey
+from datadog_exercise.eco2mix.market import AREAS, MAX_PERIOD, AreaDay, Numbering, Resolution
 from datadog_exercise.eco2mix.model import ECO2MIX, ODRE, Snapshot
-from datadog_exercise.eco2mix.plausible import is_plausible
-from datadog_exercise.eco2mix.reading import MAX_INSTANT_TEXT, in_range
+from datadog_exercise.eco2mix.plausible import is_plausible, is_plausible_price, is_plausible_regional
+from datadog_exercise.eco2mix.reading import MAX_INSTANT_TEXT, feed_day, in_range
+
+from . import feeds
 
 FORMAT = 1
 MAX_FAILURES = 1_000_000
@@ -69,6 +73,57 @@ class FetchState:
                 last_error=_optional(saved, 'last_error', _error),
             )
         except (_Invalid, ValueError, RecursionError):  # ValueError: not JSON, or a 4301-digit integer
+            return cls()
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """A feed fetched on its own schedule (feeds.scheduled_feeds), kept under its own cache key: when to ask it
+    again, why it last failed, and its latest reading. What a reading is depends on the feed:
+
+    - `odre`: the latest ODRE quarter-hour, a Snapshot with every series ODRE published for it (the mix's
+      core series and breakdowns as well as the borders, batteries and wind split), so that it can be set
+      against éCO2mix's figures for the same quarter-hour as it is;
+    - `odre_regional`: {region slug: RegionalQuarterHour}, each region's latest quarter-hour;
+    - `market`: the AreaDays of the prices held (today's and tomorrow's).
+    """
+
+    reading: object = None
+    next_fetch_at: float = 0.0  # host clock, epoch seconds
+    failures: int = 0  # consecutive failed attempts
+    last_error: str | None = None
+
+    def to_json(self, feed):
+        write = _READINGS[feed][0]
+        return json.dumps(
+            {
+                'format': FORMAT,
+                'feed': feed,
+                'reading': None if self.reading is None else write(self.reading),
+                'next_fetch_at': self.next_fetch_at,
+                'failures': self.failures,
+                'last_error': self.last_error,
+            },
+            separators=(',', ':'),
+        )
+
+    @classmethod
+    def from_json(cls, feed, text):
+        """The saved state of `feed`, or a fresh one when there is none or any part of it is not what to_json
+        writes."""
+        try:
+            if not isinstance(text, str) or len(text) > MAX_TEXT:
+                raise _Invalid
+            saved = json.loads(text, parse_constant=_refuse)
+            if not isinstance(saved, dict) or saved.get('format') != FORMAT or saved.get('feed') != feed:
+                raise _Invalid
+            return cls(
+                reading=_optional(saved, 'reading', _READINGS[feed][1]),
+                next_fetch_at=_epoch(_field(saved, 'next_fetch_at')),
+                failures=_failures(_field(saved, 'failures')),
+                last_error=_optional(saved, 'last_error', _error),
+            )
+        except (_Invalid, ValueError, RecursionError):
             return cls()
 
 
@@ -145,7 +200,7 @@ def _snapshot_to_dict(snapshot):
     return {
         'feed': snapshot.feed,
         'start': snapshot.start.isoformat(),
-        'values': [[key.series, key.technology, value] for key, value in snapshot.values.items()],
+        'values': [[key.series, key.qualifier, value] for key, value in snapshot.values.items()],
     }
 
 
@@ -170,3 +225,115 @@ def _snapshot_from_dict(saved):
     if not set(CORE_SERIES) <= values.keys():
         raise _Invalid('a snapshot holds every core series')
     return Snapshot(saved['feed'], _quarter_hour(_field(saved, 'start')), values)
+
+
+def _odre_snapshot_from_dict(saved):
+    snapshot = _snapshot_from_dict(saved)
+    if snapshot.feed != ODRE:
+        raise _Invalid(saved)
+    return snapshot
+
+
+def _regions_to_list(regions):
+    return [
+        [
+            quarter_hour.region,
+            quarter_hour.start.isoformat(),
+            dict(quarter_hour.production),
+            quarter_hour.consumption,
+            quarter_hour.exchange_balance,
+            quarter_hour.pumping,
+        ]
+        for quarter_hour in regions.values()
+    ]
+
+
+def _regions_from_list(saved):
+    if not isinstance(saved, list) or not 0 < len(saved) <= len(regional.SLUGS):
+        raise _Invalid(saved)
+    regions = {}
+    for row in saved:
+        if not isinstance(row, list) or len(row) != 6:
+            raise _Invalid(row)
+        slug, start, production, consumption, exchange, pumping = row
+        if slug not in regional.SLUGS or slug in regions or not isinstance(production, dict):
+            raise _Invalid(row)
+        if len(production) > len(regional.FUELS) or not set(production) <= set(regional.FUELS.values()):
+            raise _Invalid(row)
+        regions[slug] = regional.RegionalQuarterHour(
+            region=slug,
+            start=_quarter_hour(start),
+            production={fuel: _regional(fuel, value) for fuel, value in production.items()},
+            consumption=_regional('consumption', consumption),
+            exchange_balance=None if exchange is None else _regional('exchange', exchange),
+            # Kept positive (power drawn); the range is the feed's, where it is negative.
+            pumping=None if pumping is None else -_regional('pumping', -_number(pumping)),
+        )
+    return regions
+
+
+def _regional(series, value):
+    value = _number(value)
+    if not is_plausible_regional(series, value):
+        raise _Invalid(value)
+    return value
+
+
+def _prices_to_list(days):
+    return [
+        [day.area, day.date.isoformat(), day.resolution.value, day.numbering.value, sorted(day.prices.items())]
+        for day in days
+    ]
+
+
+def _prices_from_list(saved):
+    if not isinstance(saved, list) or not 0 < len(saved) <= MAX_PRICE_DAYS * len(AREAS):
+        raise _Invalid(saved)
+    days = []
+    for row in saved:
+        if not isinstance(row, list) or len(row) != 5:
+            raise _Invalid(row)
+        area, day, resolution, numbering, prices = row
+        if area not in AREAS.values() or not isinstance(prices, list) or len(prices) > MAX_PERIOD:
+            raise _Invalid(row)
+        area_day = AreaDay(
+            area=area,
+            date=_day(day),
+            resolution=Resolution(resolution),  # ValueError when it is not one
+            numbering=Numbering(numbering),
+            prices=dict(_price(entry) for entry in prices),
+        )
+        if len(area_day.prices) != len(prices) or None in map(area_day.period_start, area_day.prices):
+            raise _Invalid(row)  # a period twice, or one without an instant: not what the parser gives
+        days.append(area_day)
+    if len({(day.area, day.date) for day in days}) != len(days):
+        raise _Invalid('an area-day twice')
+    return tuple(days)
+
+
+def _day(value):
+    day = feed_day(value)
+    if day is None:
+        raise _Invalid(value)
+    return day
+
+
+def _price(entry):
+    if not isinstance(entry, list) or len(entry) != 2:
+        raise _Invalid(entry)
+    period, price = entry
+    if isinstance(period, bool) or not isinstance(period, int) or not 0 <= period < MAX_PERIOD:
+        raise _Invalid(entry)
+    price = _number(price)
+    if not is_plausible_price(price):
+        raise _Invalid(entry)
+    return period, price
+
+
+MAX_PRICE_DAYS = 2  # today and tomorrow
+# What a reading is for each feed kept under its own key: (write, read back and check).
+_READINGS = {
+    feeds.ODRE: (_snapshot_to_dict, _odre_snapshot_from_dict),
+    feeds.ODRE_REGIONAL: (_regions_to_list, _regions_from_list),
+    feeds.MARKET: (_prices_to_list, _prices_from_list),
+}

@@ -41,11 +41,32 @@ def terminal(output, columns, argv):
     help='The recorded éCO2mix answers, type=mix and type=co2, that the elec_france check is run against.',
 )
 @click.option(
+    '--odre',
+    'odre_file',
+    required=True,
+    type=click.Path(dir_okay=False, exists=True),
+    help="ODRE's national records of the period (an eco2mix-national-tr answer), served as ODRE had them.",
+)
+@click.option(
+    '--regional',
+    'regional_file',
+    required=True,
+    type=click.Path(dir_okay=False, exists=True),
+    help="ODRE's regional records of the period (eco2mix-regional-tr), served as ODRE had them.",
+)
+@click.option(
+    '--prices',
+    'prices_file',
+    required=True,
+    type=click.Path(dir_okay=False, exists=True),
+    help="A day-ahead prices answer (getDonneesMarche) covering the period's days.",
+)
+@click.option(
     '--host', required=True, help='The host given to `apply --dry-run --host`: my_metric is reported from it.'
 )
 @click.option('--hours', type=click.IntRange(min=1), default=24, show_default=True, help='Hours of elec_france runs.')
 @click.option('--output-dir', type=click.Path(file_okay=False), default='screenshots', show_default=True)
-def dashboards(dry_run, replay_files, host, hours, output_dir):
+def dashboards(dry_run, replay_files, odre_file, regional_file, prices_file, host, hours, output_dir):
     """Draw each dashboard of DRY_RUN (`apply --dry-run` JSON, `-` for stdin) from the real checks' output."""
     from ..elec_france.replay import ReplayError, classify
     from . import checkruns, dashboard
@@ -62,18 +83,26 @@ def dashboards(dry_run, replay_files, host, hours, output_dir):
         )
     if 'co2' not in answers:
         raise click.ClickException('give the type=co2 recording too: the dashboards show the CO2 intensity')
+    recordings = checkruns.Recordings(
+        answers['mix'],
+        answers['co2'],
+        Path(odre_file).read_bytes(),
+        Path(regional_file).read_bytes(),
+        Path(prices_file).read_bytes(),
+    )
     store = MetricStore()
     try:
-        electricity = checkruns.run_elec_france(store, answers['mix'], answers['co2'], host, hours)
+        electricity = checkruns.run_elec_france(store, recordings, host, hours)
         random_number = checkruns.run_random_number(store, host, electricity.last)
     except checkruns.CheckRunError as error:
         raise click.ClickException(str(error)) from None
     provenance = [
         (
             electricity.metrics,
-            f'elec_france: the real check, run {_schedule(electricity)}, against the recorded éCO2mix answers '
-            f'({", ".join(replay_files)}), each quarter-hour published {_duration(electricity.publication_delay)} '
-            'after its start, as in the recording.',
+            f'elec_france: the real check, every option on, run {_schedule(electricity)}, against the recorded '
+            f'éCO2mix answers ({", ".join(replay_files)}), each quarter-hour published '
+            f"{_duration(electricity.publication_delay)} after its start, as in the recording; ODRE's records "
+            f'({odre_file}, {regional_file}) an hour and a quarter after it; the day-ahead prices of {prices_file}.',
         ),
         (
             random_number.metrics,

@@ -5,8 +5,10 @@ submissions are read from `datadog_checks.base`'s stub aggregator (the one a che
 the Agent), stamped with the simulated time and the host as a `host:` tag, as the Agent would send them.
 
 - elec_france: the recorded éCO2mix answers are served over loopback HTTP, each request answered with
-  what RTE had published at the simulated instant (`publication.Recording`); the check's own fetch
-  policy, persistent cache and data-age reasoning run unchanged.
+  what RTE had published at the simulated instant (`publication.Recording`), and ODRE's national and
+  regional records as ODRE had them (`publication.OdreRecords`, an hour and a quarter later), with the
+  day-ahead prices; every option on, every region. The check's own fetch policy, persistent cache and
+  data-age reasoning run unchanged.
 - random_number: its generator is seeded, so the series is the same at every run.
 """
 
@@ -16,8 +18,9 @@ from datetime import datetime, timedelta
 from .. import paths
 from ..eco2mix.labels import CORE_SERIES
 from ..eco2mix.snapshot import quarter_hours
+from ..elec_france.feeds import ODRE_ROWS, REGIONAL_ROWS
 from ..runner import confd
-from .publication import Recording
+from .publication import OdreRecords, Recording
 
 RANDOM_NUMBER_SEED = 2023
 
@@ -43,12 +46,25 @@ def shipped_instance(name):
     return confd.read_confd(paths.confd()).scheduled(name)[0].instances[0]
 
 
-def run_elec_france(store, mix_body, co2_body, host, hours=24):
-    """Runs through the `hours` before the recording's generation (fewer when the recording starts later)."""
+@dataclass(frozen=True)
+class Recordings:
+    """What the elec_france runs are served: éCO2mix's `type=mix` and `type=co2` answers, ODRE's national and
+    regional records, and a day-ahead prices answer (bytes each)."""
+
+    mix: bytes
+    co2: bytes
+    odre: bytes
+    odre_regional: bytes
+    market: bytes
+
+
+def run_elec_france(store, recordings, host, hours=24):
+    """Runs through the `hours` before the recording's generation (fewer when a recording starts later)."""
     from ..elec_france.check import ElecFranceCheck
     from ..elec_france.replay import ReplayServer
 
-    mix, co2 = Recording(mix_body), Recording(co2_body)
+    mix, co2 = Recording(recordings.mix), Recording(recordings.co2)
+    national, regional = OdreRecords(recordings.odre), OdreRecords(recordings.odre_regional)
     delay = mix.publication_delay()
     if delay is None:
         raise CheckRunError(
@@ -56,24 +72,25 @@ def run_elec_france(store, mix_body, co2_body, host, hours=24):
             'when each quarter-hour was published is unknown'
         )
     complete = [start for start, values in quarter_hours(mix.document) if set(CORE_SERIES) <= values.keys()]
-    first_published = complete[0] + delay
+    # From when every feed had published something: before, the check would rightly warn that ODRE has nothing.
+    first = max(complete[0] + delay, national.first_published, regional.first_published)
     instance = shipped_instance('elec_france')
     interval = instance['min_collection_interval']
     metrics = set()
     # ReplayServer answers from this mapping at each request: the loop below fills it for the instant.
-    answers = {'mix': mix.body, 'co2': co2.body}
+    answers = {'mix': mix.body, 'co2': co2.body, 'odre': b'', 'odre_regional': b'', 'market': recordings.market}
     _fresh_agent()
     with ReplayServer(answers) as server:
-        options = server.instance_options()
-        check = ElecFranceCheck(
-            'elec_france', {}, [{**instance, 'eco2mix_url': options['eco2mix_url'], 'source': 'eco2mix', 'co2': True}]
-        )
+        options = {name: value for name, value in server.instance_options().items() if name != 'clock'}
+        check = ElecFranceCheck('elec_france', {}, [{**instance, **options, 'co2': True}])
         check.check_id = 'elec_france:preview'
-        start = max(first_published, mix.generated_at - timedelta(hours=hours))
+        start = max(first, mix.generated_at - timedelta(hours=hours))
         instants = run_instants(start, mix.generated_at, interval)
         for instant in instants:
             answers['mix'] = mix.answer_at(instant, delay)
             answers['co2'] = co2.answer_at(instant, delay)
+            answers['odre'] = national.answer_at(instant, ODRE_ROWS)
+            answers['odre_regional'] = regional.answer_at(instant, REGIONAL_ROWS)
             check.clock = instant.timestamp
             metrics |= _run(check, store, instant, host)
     return Runs('elec_france', instants[0], instants[-1], interval, frozenset(metrics), delay)

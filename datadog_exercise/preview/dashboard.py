@@ -1,9 +1,10 @@
 """Draw a dashboard's dry-run JSON to PNG: every widget's queries evaluated against a MetricStore.
 
-Supported: `timeseries` (display types line, area stacked by group, bars), `query_value` with its
-conditional formats, and `toplist`. A query on a metric that only an Agent integration reports
-(EXTERNAL_SOURCES) is drawn as an explicit "no local data" panel; any other query that matches
-nothing, and any widget or formula outside this subset, stops the rendering with PreviewError.
+Supported: `timeseries` (display types line, area stacked by group, bars; a request `on_right_yaxis` against
+a second y-axis), `query_value` with its conditional formats, and `toplist`. A query on a metric that only
+an Agent integration reports (EXTERNAL_SOURCES) is drawn as an explicit "no local data" panel; any other
+query that matches nothing, and any widget or formula outside this subset, stops the rendering with
+PreviewError.
 """
 
 import itertools
@@ -218,6 +219,8 @@ def _timeseries(axes, definition, store, span):
 
     axes.set_facecolor('white')
     labelled = False
+    right = None  # the second y-axis, for requests `on_right_yaxis`
+    position = 0  # series drawn so far: each gets its own colour, whichever axis it is on
     for request in definition['requests']:
         display_type = request.get('display_type', 'line')
         results = _results(request, store, display_interval(span, display_type))
@@ -227,24 +230,37 @@ def _timeseries(axes, definition, store, span):
                 label = formula.get('alias') or ', '.join(series.group) or formula['formula']
                 labelled = labelled or bool(formula.get('alias') or series.group)
                 drawn.append((label, series))
-        _draw_series(axes, display_type, drawn)
+        if request.get('on_right_yaxis'):
+            right = right or axes.twinx()
+            _draw_series(right, display_type, drawn, position)
+        else:
+            _draw_series(axes, display_type, drawn, position)
+        position += len(drawn)
     if 'yaxis' in definition:
         axes.set_ylim(float(definition['yaxis']['min']), float(definition['yaxis']['max']))
     elif labelled:
-        bottom, top = axes.get_ylim()
-        axes.set_ylim(bottom, top + (top - bottom) * 0.25)  # room for the legend above the series
+        for side in (axes, right) if right else (axes,):
+            bottom, top = side.get_ylim()
+            side.set_ylim(bottom, top + (top - bottom) * 0.25)  # room for the legend above the series
     axes.xaxis.set_major_formatter(mdates.DateFormatter('%H:%M', tz=PARIS))
     axes.grid(alpha=0.3)
-    axes.tick_params(labelsize=8)
+    for side in (axes, right) if right else (axes,):
+        side.tick_params(labelsize=8)
     if labelled:
-        axes.legend(fontsize=7, loc='best' if 'yaxis' in definition else 'upper left', ncol=4, frameon=False)
+        handles, labels = axes.get_legend_handles_labels()
+        if right:
+            more_handles, more_labels = right.get_legend_handles_labels()
+            handles = [*handles, *more_handles]
+            labels = [*labels, *(f'{label} (right axis)' for label in more_labels)]
+        loc = 'best' if 'yaxis' in definition else 'upper left'
+        (right or axes).legend(handles, labels, fontsize=7, loc=loc, ncol=4, frameon=False)
 
 
-def _draw_series(axes, display_type, drawn):
+def _draw_series(axes, display_type, drawn, first=0):
     times = [[_instant(timestamp) for timestamp, _ in series.points] for _, series in drawn]
     values = [[value for _, value in series.points] for _, series in drawn]
     labels = [label for label, _ in drawn]
-    colors = [_color(label, position) for position, label in enumerate(labels)]
+    colors = [_color(label, first + position) for position, label in enumerate(labels)]
     if display_type == 'area':
         if any(column != times[0] for column in times):
             raise PreviewError(f'the stacked series {", ".join(labels)} do not share their timestamps')
@@ -311,11 +327,14 @@ def _toplist(axes, definition, store, _span):
     values = [value for _, value in ranked]
     colors = [_color(label, position) for position, (label, _) in enumerate(ranked)]
     axes.set_facecolor('white')
-    axes.barh(labels, values, color=colors)
+    rows = range(len(values))
+    axes.barh(rows, values, color=colors)
     axes.invert_yaxis()
-    for row, value in enumerate(values):
-        axes.text(value, row, f' {value:,.0f}', va='center', fontsize=8)
-    axes.set_xlim(0, max(values) * 1.18 or 1)
+    # Names and values after each bar, as Datadog writes them: long names (region slugs) fit in the widget.
+    for row, (label, value) in enumerate(zip(labels, values, strict=True)):
+        axes.text(value, row, f' {label}  {value:,.0f}', va='center', fontsize=8)
+    axes.set_yticks([])
+    axes.set_xlim(0, max(values) * 1.6 or 1)
     axes.tick_params(labelsize=8)
     axes.grid(axis='x', alpha=0.3)
 

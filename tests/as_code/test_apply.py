@@ -18,6 +18,7 @@ DASHBOARDS = [
     'Datadog exercise: my_metric and MySQL',
     'France electricity: overview',
     'France electricity: production detail',
+    'France electricity: regions',
 ]
 MONITORS = ['my_metric is high on {{host.name}}', 'France electricity: eCO2mix data is stale']
 LISTINGS = [('GET', '/api/v1/dashboard'), ('GET', '/api/v1/monitor'), ('GET', '/api/v2/downtime')]
@@ -114,6 +115,7 @@ def test_first_apply_looks_everything_up_then_creates_each_object_with_its_dry_r
         ('POST', '/api/v1/dashboard'),
         ('POST', '/api/v1/dashboard'),
         ('POST', '/api/v1/dashboard'),
+        ('POST', '/api/v1/dashboard'),
         ('POST', '/api/v1/monitor'),
         ('POST', '/api/v1/monitor'),
         ('POST', '/api/v2/downtime'),
@@ -180,10 +182,12 @@ def test_apply_prints_what_it_created_with_its_address_in_the_sites_web_app(run,
         'https://app.datadoghq.eu/dashboard/sti-002-aaa/france-electricity-overview',
         "created dashboard 'France electricity: production detail': "
         'https://app.datadoghq.eu/dashboard/sti-003-aaa/france-electricity-production-detail',
-        "created monitor 'my_metric is high on {{host.name}}': https://app.datadoghq.eu/monitors/1004",
-        "created monitor 'France electricity: eCO2mix data is stale': https://app.datadoghq.eu/monitors/1005",
+        "created dashboard 'France electricity: regions': "
+        'https://app.datadoghq.eu/dashboard/sti-004-aaa/france-electricity-regions',
+        "created monitor 'my_metric is high on {{host.name}}': https://app.datadoghq.eu/monitors/1005",
+        "created monitor 'France electricity: eCO2mix data is stale': https://app.datadoghq.eu/monitors/1006",
         "created downtime 'my_metric quiet hours': "
-        'https://app.datadoghq.eu/monitors/downtimes?id=00000000-0000-0000-0000-000000000006',
+        'https://app.datadoghq.eu/monitors/downtimes?id=00000000-0000-0000-0000-000000000007',
     ]
 
 
@@ -385,9 +389,9 @@ def test_objects_that_look_like_ours_are_never_adopted_updated_or_deleted(run, d
 
     output = apply(run)
 
-    assert [line.split(':', 1)[0].split(' ', 1)[0] for line in output] == ['created'] * 6
+    assert [line.split(':', 1)[0].split(' ', 1)[0] for line in output] == ['created'] * 7
     assert not any(str(object_id) in request.path for request in datadog_env.requests for object_id in foreign)
-    assert (len(datadog_env.dashboards), len(datadog_env.monitors), len(datadog_env.live_downtimes())) == (4, 3, 2)
+    assert (len(datadog_env.dashboards), len(datadog_env.monitors), len(datadog_env.live_downtimes())) == (5, 3, 2)
 
     result = run('destroy')
 

@@ -112,4 +112,4 @@ def test_apply_then_manages_the_dashboard_the_script_made(stand_in, clock, datad
         "unchanged dashboard 'Datadog exercise: my_metric and MySQL': "
         f'https://app.datadoghq.com/dashboard/{dashboard_id}/datadog-exercise-my-metric-and-mysql'
     )
-    assert len(stand_in.dashboards) == 3
+    assert len(stand_in.dashboards) == 4

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 from datadog_exercise.as_code import dashboards
 from datadog_exercise.as_code.freshness import Freshness
 from datadog_exercise.as_code.wire import wire_body
+from datadog_exercise.eco2mix.regional import SLUGS
 
 SHIPPED = Freshness.from_max_data_age(7200)  # the shipped elec_france configuration's max_data_age
 
@@ -20,6 +21,14 @@ ELEC_METRICS = {
     'elec_france.share.low_carbon',
     'elec_france.share.renewable',
     'elec_france.data.age',
+    'elec_france.consumption.forecast',
+    'elec_france.exchange.commercial',
+    'elec_france.price.day_ahead',
+    'elec_france.battery.charging',
+    'elec_france.battery.discharging',
+    'elec_france.region.production',
+    'elec_france.region.consumption',
+    'elec_france.region.exchange.balance',
 }
 
 
@@ -41,18 +50,18 @@ def timeseries_widget(title, query, formula, display_type):
 
 
 def outline(dashboard):
-    """(widget type, title, display type or None, [queries], [formulas]) for each widget."""
+    """(widget type, title, display type or None, [queries], [formulas]) for each widget, its requests' together."""
     rows = []
     for widget in wire_body(dashboard, 'dashboard')['widgets']:
         definition = widget['definition']
-        [request] = definition['requests']
+        requests = definition['requests']
         rows.append(
             (
                 definition['type'],
                 definition['title'],
-                request.get('display_type'),
-                [query['query'] for query in request['queries']],
-                [formula['formula'] for formula in request['formulas']],
+                requests[0].get('display_type'),
+                [query['query'] for request in requests for query in request['queries']],
+                [formula['formula'] for request in requests for formula in request['formulas']],
             )
         )
     return rows
@@ -116,6 +125,49 @@ def test_overview_shows_the_mix_consumption_exchanges_co2_shares_and_data_age():
             ['low_carbon', 'renewable'],
         ),
         ('query_value', 'Data age (s)', None, ['min:elec_france.data.age{*}'], ['query1']),
+        (
+            'timeseries',
+            'Consumption: forecast against actual (MW)',
+            'line',
+            [
+                'avg:elec_france.consumption{*}',
+                'avg:elec_france.consumption.forecast{horizon:day_ahead}',
+                'avg:elec_france.consumption.forecast{horizon:intraday}',
+            ],
+            ['actual', 'day_ahead', 'intraday'],
+        ),
+        (
+            'timeseries',
+            'Commercial exchanges by border (MW, positive = imports)',
+            'line',
+            ['avg:elec_france.exchange.commercial{*} by {border}'],
+            ['query1'],
+        ),
+        (
+            'timeseries',
+            'Day-ahead price in France against CO2 intensity',
+            'line',
+            ['avg:elec_france.price.day_ahead{area:fr}', 'avg:elec_france.co2_intensity{*}'],
+            ['price', 'co2'],
+        ),
+        (
+            'timeseries',
+            'Day-ahead price by bidding area (EUR/MWh)',
+            'line',
+            ['avg:elec_france.price.day_ahead{*} by {area}'],
+            ['query1'],
+        ),
+    ]
+
+
+def test_the_price_and_the_co2_intensity_share_a_graph_on_two_axes():
+    widgets = wire_body(dashboards.electricity_overview(SHIPPED), 'dashboard')['widgets']
+
+    price, co2 = widgets[8]['definition']['requests']
+    assert (price.get('on_right_yaxis'), co2['on_right_yaxis']) == (None, True)
+    assert [price['formulas'], co2['formulas']] == [
+        [{'formula': 'price', 'alias': 'EUR/MWh, France'}],
+        [{'formula': 'co2', 'alias': 'gCO2/kWh'}],
     ]
 
 
@@ -189,11 +241,62 @@ def test_production_detail_has_one_graph_per_fuel_the_hydro_breakdown_pumping_an
         ),
         ('timeseries', 'Pumped-storage pumping (MW)', 'line', ['avg:elec_france.pumping{*}'], ['query1']),
         ('toplist', 'Fuels, latest production (MW)', None, ['avg:elec_france.production{*} by {fuel}'], ['query1']),
+        (
+            'timeseries',
+            'Wind, onshore and offshore (MW)',
+            'area',
+            ['avg:elec_france.production.breakdown{fuel:wind} by {technology}'],
+            ['query1'],
+        ),
+        (
+            'timeseries',
+            'Batteries (MW)',
+            'line',
+            ['avg:elec_france.battery.charging{*}', 'avg:elec_france.battery.discharging{*}'],
+            ['charging', 'discharging'],
+        ),
     ]
 
 
+def test_regions_shows_consumption_per_region_and_each_regions_production_by_fuel():
+    rows = outline(dashboards.electricity_regions())
+
+    assert wire_body(dashboards.electricity_regions(), 'dashboard')['title'] == 'France electricity: regions'
+    assert rows[:3] == [
+        (
+            'timeseries',
+            'Consumption per region (MW)',
+            'line',
+            ['avg:elec_france.region.consumption{*} by {region}'],
+            ['query1'],
+        ),
+        (
+            'toplist',
+            'Regions, latest consumption (MW)',
+            None,
+            ['avg:elec_france.region.consumption{*} by {region}'],
+            ['query1'],
+        ),
+        (
+            'timeseries',
+            'Exchange balance per region (MW, positive = imports)',
+            'line',
+            ['avg:elec_france.region.exchange.balance{*} by {region}'],
+            ['query1'],
+        ),
+    ]
+    assert rows[3] == (
+        'timeseries',
+        'Île-de-France: production by fuel (MW)',
+        'area',
+        ['avg:elec_france.region.production{region:ile_de_france} by {fuel}'],
+        ['query1'],
+    )
+    assert [row[3][0].split('{region:')[1].split('}')[0] for row in rows[3:]] == list(SLUGS)
+
+
 def test_top_list_ranks_all_eight_fuels_largest_first_on_their_last_value():
-    toplist = wire_body(dashboards.production_detail(), 'dashboard')['widgets'][-1]['definition']
+    toplist = wire_body(dashboards.production_detail(), 'dashboard')['widgets'][10]['definition']
 
     assert toplist['requests'] == [
         {
@@ -213,7 +316,12 @@ def test_top_list_ranks_all_eight_fuels_largest_first_on_their_last_value():
 
 def test_electricity_dashboards_use_only_the_elec_france_metric_names():
     used = set()
-    for dashboard in (dashboards.electricity_overview(SHIPPED), dashboards.production_detail()):
+    electricity = (
+        dashboards.electricity_overview(SHIPPED),
+        dashboards.production_detail(),
+        dashboards.electricity_regions(),
+    )
+    for dashboard in electricity:
         for _, _, _, queries, _ in outline(dashboard):
             used |= {query.split(':', 1)[1].split('{', 1)[0] for query in queries}
 

@@ -13,6 +13,11 @@ from datadog_exercise.preview.terminal import CommandFailed, capture, screen_lin
 from support import FIXTURES, REPOSITORY
 
 MIX = FIXTURES / 'eco2mix_mix_2023-09-21_22.xml'
+OTHER_FEEDS = (
+    *('--odre', FIXTURES / 'odre_records_2023-09-22.json'),
+    *('--regional', FIXTURES / 'odre_regional_records_2023-09-21_22.json'),
+    *('--prices', FIXTURES / 'market_prices_2023-09-21_23.xml'),
+)
 
 
 def preview(*args, stdin=''):
@@ -73,14 +78,14 @@ def test_terminal_fails_when_the_command_fails(tmp_path):
 
 
 def test_dashboards_needs_the_co2_recording(tmp_path):
-    result = preview('dashboards', '-', '--replay', MIX, '--host', 'h', stdin='{"dashboards": [{}]}')
+    result = preview('dashboards', '-', '--replay', MIX, *OTHER_FEEDS, '--host', 'h', stdin='{"dashboards": [{}]}')
 
     assert result.returncode == 1
     assert result.stderr == 'Error: give the type=co2 recording too: the dashboards show the CO2 intensity\n'
 
 
 def test_dashboards_needs_a_dry_run_with_dashboards(tmp_path):
-    result = preview('dashboards', '-', '--replay', MIX, '--host', 'h', stdin='{"monitors": []}')
+    result = preview('dashboards', '-', '--replay', MIX, *OTHER_FEEDS, '--host', 'h', stdin='{"monitors": []}')
 
     assert result.returncode == 1
     assert result.stderr == (

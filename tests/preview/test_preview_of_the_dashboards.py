@@ -2,6 +2,7 @@
 
 import random
 import struct
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -20,6 +21,13 @@ from support import FIXTURES, REPOSITORY
 
 MIX = (FIXTURES / 'eco2mix_mix_2023-09-21_22.xml').read_bytes()
 CO2 = (FIXTURES / 'eco2mix_co2_2023-09-21_22.xml').read_bytes()
+RECORDINGS = checkruns.Recordings(
+    MIX,
+    CO2,
+    (FIXTURES / 'odre_records_2023-09-22.json').read_bytes(),
+    (FIXTURES / 'odre_regional_records_2023-09-21_22.json').read_bytes(),
+    (FIXTURES / 'market_prices_2023-09-21_23.xml').read_bytes(),
+)
 GENERATED = datetime(2023, 9, 22, 0, 21, 9, tzinfo=UTC)  # date_actuelle of the recordings
 HOST = 'demo-host'
 
@@ -32,7 +40,7 @@ def utc(hour, minute, second=0, day=21):
 def two_hours():
     """Two hours of both checks: elec_france against the recordings, random_number up to the same instant."""
     store = MetricStore()
-    electricity = checkruns.run_elec_france(store, MIX, CO2, HOST, hours=2)
+    electricity = checkruns.run_elec_france(store, RECORDINGS, HOST, hours=2)
     random_number = checkruns.run_random_number(store, HOST, electricity.last, hours=2)
     return store, electricity, random_number
 
@@ -83,16 +91,19 @@ def test_elec_france_runs_every_minute_and_reports_each_quarter_hour_once_the_ch
     # (its fetch policy), so it still reports 01:45, 36 minutes old.
     assert values_at(store, 'elec_france.production', GENERATED, 'fuel:nuclear') == [37603]
     assert values_at(store, 'elec_france.consumption', GENERATED) == [36824]
-    assert values_at(store, 'elec_france.data.age', GENERATED) == [1269]
-    ages = [point.value for point in store.points('elec_france.data.age')]
+    assert values_at(store, 'elec_france.data.age', GENERATED, 'feed:eco2mix') == [1269]
+    ages = [point.value for point in store.points('elec_france.data.age') if 'feed:eco2mix' in point.tags]
     assert (min(ages), max(ages)) == (369, 1269)
+    # ODRE, asked at 01:22:09 Paris and an hour and a quarter behind, had published up to 00:00-00:15.
+    assert values_at(store, 'elec_france.data.age', GENERATED, 'feed:odre') == [7569]
+    assert values_at(store, 'elec_france.exchange.commercial', GENERATED, 'border:gb') == [-3027]  # RTE's, 00:00
 
 
-def test_every_elec_france_run_submits_the_29_series_of_a_one_shot_check_run(two_hours):
+def test_every_elec_france_run_submits_the_171_series_of_a_one_shot_check_run_with_everything_on(two_hours):
     store, electricity, _ = two_hours
     per_run = sum(len(values_at(store, metric, GENERATED)) for metric in electricity.metrics)
 
-    assert per_run == 29
+    assert per_run == 171
     metadata = {line.split(',')[0] for line in (REPOSITORY / 'metadata.csv').read_text().splitlines()[1:]}
     assert electricity.metrics == {name for name in metadata if name.startswith('elec_france.')}
 
@@ -143,7 +154,7 @@ def test_a_recording_without_its_generation_time_cannot_be_replayed_through_time
     undated = MIX.replace(b'<date_actuelle>2023-09-22 00:21:09</date_actuelle>', b'')
 
     with pytest.raises(checkruns.CheckRunError) as raised:
-        checkruns.run_elec_france(MetricStore(), undated, CO2, HOST, hours=1)
+        checkruns.run_elec_france(MetricStore(), replace(RECORDINGS, mix=undated), HOST, hours=1)
 
     assert str(raised.value) == (
         'the type=mix recording needs a date_actuelle and a complete quarter-hour: without them, '
