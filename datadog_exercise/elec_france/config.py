@@ -5,11 +5,15 @@ an error names the option, what was expected and what it got (a URL without its 
 """
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from datadog_checks.base import ConfigurationError
 
+from datadog_exercise.eco2mix.labels import TARGETS, override_code
+from datadog_exercise.eco2mix.model import MAX_LABEL_TEXT
 from datadog_exercise.eco2mix.reading import shown
 from datadog_exercise.eco2mix.regional import SLUGS
 
@@ -27,6 +31,8 @@ MAX_DATA_AGE = 7 * 24 * 3600  # a week: older data is history, not current produ
 DEFAULT_TIMEOUT = 10.0
 MAX_TIMEOUT = 60.0  # a run makes up to four fetches; each ends within its timeout + 1 s
 MAX_URL = 2048
+MAX_OVERRIDES = 50  # rows a user remaps; the table itself knows about 40
+MAX_CODE = 20  # characters of a `granularite` code (RTE's are three letters)
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,8 @@ class Config:
     grid_details: bool  # borders, batteries, onshore/offshore wind: ODRE, once an hour
     prices: bool  # day-ahead prices: RTE's market feed, once a day
     regions: tuple[str, ...]  # region slugs: ODRE's regional dataset, once an hour; () when off
+    cross_check: bool  # compare éCO2mix with ODRE (the same hourly ODRE request as grid_details)
+    label_overrides: Mapping  # {(XML label, labels.override_code(granularite)): SeriesKey}, read before the table
     max_data_age: int  # seconds
     timeout: float  # seconds, for the whole answer
     tags: tuple[str, ...]
@@ -65,6 +73,8 @@ def parse_config(instance):
         grid_details=_boolean(instance, 'grid_details', True),
         prices=_boolean(instance, 'prices', True),
         regions=_regions(instance),
+        cross_check=_boolean(instance, 'cross_check', instance.get('source', 'auto') == 'auto'),
+        label_overrides=_label_overrides(instance),
         max_data_age=_seconds(instance, 'max_data_age', DEFAULT_MAX_DATA_AGE, MAX_DATA_AGE, whole=True),
         timeout=float(_seconds(instance, 'timeout', DEFAULT_TIMEOUT, MAX_TIMEOUT, whole=False)),
         tags=_tags(instance),
@@ -74,6 +84,11 @@ def parse_config(instance):
         raise ConfigurationError(
             f'`clock: document` needs `source: eco2mix` (only éCO2mix documents carry their generation time), '
             f'got `source: {config.source}`'
+        )
+    if config.cross_check and config.source == 'odre':
+        raise ConfigurationError(
+            '`cross_check` compares éCO2mix with ODRE: with `source: odre` éCO2mix is never read; '
+            'set `source: auto` (or `eco2mix`), or `cross_check: false`'
         )
     return config
 
@@ -150,3 +165,47 @@ def _tags(instance):
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         raise ConfigurationError(f'`tags` must be a list of strings, got {shown(tags)}')
     return tuple(tags)
+
+
+def _label_overrides(instance):
+    """{(label, code): SeriesKey} from `label_overrides`: a mapping from an XML label to a series name (its total
+    row), or to a mapping from `granularite` codes to series names (its breakdown rows)."""
+    value = instance.get('label_overrides')
+    if value is None:
+        return MappingProxyType({})
+    if not isinstance(value, dict):
+        raise ConfigurationError(
+            '`label_overrides` must map éCO2mix labels to a series, or to {granularite code: series}, '
+            f'got {shown(value)}'
+        )
+    overrides = {}
+    for label, target in value.items():
+        if not isinstance(label, str) or not 0 < len(label) <= MAX_LABEL_TEXT or not label.isprintable():
+            raise ConfigurationError(
+                f'`label_overrides`: {shown(label)} is not an éCO2mix label '
+                f'(text of 1 to {MAX_LABEL_TEXT} printable characters)'
+            )
+        codes = target if isinstance(target, dict) and target else {None: target}
+        for code, series in codes.items():
+            if codes is target and (
+                not isinstance(code, str) or not 0 < len(code) <= MAX_CODE or not code.isprintable()
+            ):
+                raise ConfigurationError(
+                    f'`label_overrides`: {shown(label)} has {shown(code)} as a granularite code '
+                    f'(text of 1 to {MAX_CODE} printable characters expected)'
+                )
+            overrides[(label, override_code(code))] = _override_target(label, code, series)
+            if len(overrides) > MAX_OVERRIDES:
+                raise ConfigurationError(f'`label_overrides` may remap at most {MAX_OVERRIDES} rows')
+    return MappingProxyType(overrides)
+
+
+def _override_target(label, code, series):
+    key = TARGETS.get(series) if isinstance(series, str) else None
+    if key is None:
+        row = shown(label) if code is None else f'{shown(label)} ({shown(code, MAX_CODE)})'
+        raise ConfigurationError(
+            f'`label_overrides` maps {row} to {shown(series)}, which is not a series this check reads from éCO2mix; '
+            f'use one of {", ".join(TARGETS)}'
+        )
+    return key

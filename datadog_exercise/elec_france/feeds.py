@@ -6,7 +6,8 @@ The check asks these feeds (`request` builds one, `requests` all that a configur
 - `eco2mix_co2`: the same, `type=co2` (option `co2`); each half-hour.
 - `odre`: ODRE's national records, newest first: the national mix with `source: odre`, or when éCO2mix fails
   with `source: auto` (each quarter-hour); and once an hour for the borders, batteries and wind split
-  (`grid_details`). Both are the same request.
+  (`grid_details`) and the comparison of éCO2mix with ODRE (`cross_check`): one request for both. All are the
+  same request.
 - `odre_regional`: ODRE's regional records, newest first (`regions`); once an hour.
 - `market`: RTE's day-ahead prices, today and tomorrow (`prices`); once a day, after the auction.
 
@@ -16,6 +17,7 @@ Days are Paris days. A command that records the feeds' answers sends exactly wha
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from datadog_exercise.eco2mix.consistency import ODRE_WINDOW
 from datadog_exercise.eco2mix.regional import SLUGS
 from datadog_exercise.eco2mix.slots import PARIS, paris_day
 
@@ -27,7 +29,7 @@ ODRE = 'odre'
 ODRE_REGIONAL = 'odre_regional'
 MARKET = 'market'
 
-ODRE_ROWS = 8  # two hours of quarter-hours, newest first
+ODRE_ROWS = ODRE_WINDOW  # two hours of quarter-hours, newest first: what the cross-check compares
 REGIONAL_ROWS = 8 * len(SLUGS)  # the same two hours for each region (ODRE's `limit` is at most 100)
 # Bytes one fetch may receive, headers included, about ten times a normal answer: a two-day éCO2mix answer is
 # about 100 KB, eight national ODRE records about 8 KB, 96 regional records about 100 KB, two days of prices
@@ -97,8 +99,9 @@ def national_feeds(config):
 def scheduled_feeds(config):
     """The feeds fetched on their own schedule (policy.py), besides the national mix and its CO2."""
     feeds = []
-    # With `source: odre` every national fetch is an ODRE answer already: it carries the details too.
-    if config.grid_details and config.source != 'odre':
+    # With `source: odre` every national fetch is an ODRE answer already: it carries the details too (and there
+    # is no éCO2mix answer to compare it with).
+    if (config.grid_details or config.cross_check) and config.source != 'odre':
         feeds.append(ODRE)
     if config.regions:
         feeds.append(ODRE_REGIONAL)

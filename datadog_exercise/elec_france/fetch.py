@@ -25,7 +25,7 @@ import urllib3
 
 from datadog_exercise.eco2mix.reading import excerpt, shown
 
-from .transport import Budget, BudgetExceeded
+from .transport import Budget, BudgetedSession, BudgetExceeded
 
 MAX_REDIRECTS = 5
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -50,6 +50,21 @@ def get_body(http, url, params, timeout, max_bytes, auth=None):
     """The body of a 200 answer, decompressed. `http` is a RequestsWrapper on a transport.BudgetedSession, or a
     transport.BudgetedSession."""
     return _Fetch(http, url, timeout, auth).run(params, max_bytes)
+
+
+def budgeted_http(instance, init_config, log):
+    """The Agent's requests wrapper, built from the instance as AgentCheck.http builds it (every proxy, TLS and auth
+    option applies), on a session that holds each fetch to its budget (transport.py): the check's `self.http`, and
+    what `record` and `doctor` fetch with, so that they send what the check sends."""
+    # Imported here: `plot` fetches without the Agent's wrapper, and need not load the Agent's base package.
+    from datadog_checks.base import AgentCheck
+    from datadog_checks.base.utils.http import RequestsWrapper
+
+    wrapper = RequestsWrapper(instance, init_config, AgentCheck.HTTP_CONFIG_REMAPPER, log, session=BudgetedSession())
+    # Chasing a missing intermediate certificate (AIA) opens connections outside any budget: the chain comes from
+    # `tls_ca_cert` or `tls_intermediate_ca_certs` instead.
+    wrapper.aia_chasing_max_depth = 0
+    return wrapper
 
 
 def origin_of(url):

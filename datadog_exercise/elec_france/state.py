@@ -11,11 +11,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from datadog_exercise.eco2mix import regional
+from datadog_exercise.eco2mix.consistency import (
+    ECO2MIX_WINDOW,
+    MAX_DIAGNOSED,
+    MIX_COMPARED,
+    ODRE_SERIES,
+    ODRE_WINDOW,
+    UnknownRow,
+    Window,
+)
 from datadog_exercise.eco2mix.labels import CO2_INTENSITY, CORE_SERIES, KNOWN_SERIES, SeriesKey
 from datadog_exercise.eco2mix.market import AREAS, MAX_PERIOD, AreaDay, Numbering, Resolution
-from datadog_exercise.eco2mix.model import ECO2MIX, ODRE, Snapshot
+from datadog_exercise.eco2mix.model import ECO2MIX, MAX_LABEL_TEXT, ODRE, Snapshot
 from datadog_exercise.eco2mix.plausible import is_plausible, is_plausible_price, is_plausible_regional
-from datadog_exercise.eco2mix.reading import MAX_INSTANT_TEXT, feed_day, in_range
+from datadog_exercise.eco2mix.reading import MAX_INSTANT_TEXT, MAX_NUMBER, feed_day, in_range
 
 from . import feeds
 
@@ -125,6 +134,110 @@ class FeedState:
             )
         except (_Invalid, ValueError, RecursionError):
             return cls()
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What the comparison of éCO2mix with ODRE keeps between runs (cache key `cross_check`): each feed's latest
+    quarter-hours, so that it is made whichever feed was fetched last, and survives a restart without a request.
+    Windows are eco2mix/consistency.py's: (start, {key: value}), oldest first."""
+
+    eco2mix: Window = ()  # type=mix, the series compared (MIX_COMPARED)
+    co2: Window = ()  # type=co2
+    unknown: tuple[UnknownRow, ...] = ()  # type=mix rows the label table does not know, at eco2mix's quarter-hours
+    odre: Window = ()  # every series of ODRE's latest answer
+
+    def to_json(self):
+        return json.dumps(
+            {
+                'format': FORMAT,
+                'eco2mix': _window_to_list(self.eco2mix),
+                'co2': _window_to_list(self.co2),
+                'unknown': [
+                    [row.label, row.granularity, [[start.isoformat(), value] for start, value in row.values.items()]]
+                    for row in self.unknown
+                ],
+                'odre': _window_to_list(self.odre),
+            },
+            separators=(',', ':'),
+        )
+
+    @classmethod
+    def from_json(cls, text):
+        """The saved windows, or empty ones when there are none or any part is not what to_json writes."""
+        try:
+            if not isinstance(text, str) or len(text) > MAX_TEXT:
+                raise _Invalid
+            saved = json.loads(text, parse_constant=_refuse)
+            if not isinstance(saved, dict) or saved.get('format') != FORMAT:
+                raise _Invalid
+            return cls(
+                eco2mix=_window(_field(saved, 'eco2mix'), MIX_COMPARED, ECO2MIX_WINDOW),
+                co2=_window(_field(saved, 'co2'), (CO2_INTENSITY,), ECO2MIX_WINDOW),
+                unknown=_unknown_rows(_field(saved, 'unknown')),
+                odre=_window(_field(saved, 'odre'), ODRE_SERIES, ODRE_WINDOW),
+            )
+        except (_Invalid, ValueError, RecursionError):
+            return cls()
+
+
+def _window_to_list(window):
+    return [
+        [start.isoformat(), [[key.series, key.qualifier, value] for key, value in values.items()]]
+        for start, values in window
+    ]
+
+
+def _window(saved, keys, size):
+    """A window of at most `size` quarter-hours in time order, each holding plausible values of `keys` only."""
+    if not isinstance(saved, list) or len(saved) > size:
+        raise _Invalid(saved)
+    window = []
+    for entry in saved:
+        if not isinstance(entry, list) or len(entry) != 2 or not isinstance(entry[1], list):
+            raise _Invalid(entry)
+        start = _quarter_hour(entry[0])
+        if window and start <= window[-1][0]:
+            raise _Invalid('quarter-hours in time order, each once')
+        values = {}
+        for row in entry[1]:
+            if not isinstance(row, list) or len(row) != 3:
+                raise _Invalid(row)
+            series, qualifier, value = row
+            if not isinstance(series, str) or not (qualifier is None or isinstance(qualifier, str)):
+                raise _Invalid(row)
+            key = SeriesKey(series, qualifier)
+            value = _number(value)
+            if key not in keys or key in values or not is_plausible(key, value):
+                raise _Invalid(row)
+            values[key] = value
+        window.append((start, values))
+    return tuple(window)
+
+
+def _unknown_rows(saved):
+    if not isinstance(saved, list) or len(saved) > MAX_DIAGNOSED:
+        raise _Invalid(saved)
+    rows = []
+    for entry in saved:
+        if not isinstance(entry, list) or len(entry) != 3 or not isinstance(entry[2], list):
+            raise _Invalid(entry)
+        label, granularity, saved_values = entry
+        for text in (label, granularity):
+            if not (text is None or (isinstance(text, str) and len(text) <= MAX_LABEL_TEXT)):
+                raise _Invalid(text)
+        if len(saved_values) > ECO2MIX_WINDOW:
+            raise _Invalid(saved_values)
+        values = {}
+        for pair in saved_values:
+            if not isinstance(pair, list) or len(pair) != 2:
+                raise _Invalid(pair)
+            start, value = _quarter_hour(pair[0]), _number(pair[1])
+            if start in values or abs(value) > MAX_NUMBER:
+                raise _Invalid(pair)
+            values[start] = value
+        rows.append(UnknownRow(label, granularity, values))
+    return tuple(rows)
 
 
 def _refuse(name):
