@@ -101,7 +101,7 @@ def test_a_renamed_core_label_fails_ecomix_odre_serves_and_the_diagnosis_names_t
 
     assert check.get_warnings() == [
         "éCO2mix type=mix: 2 row(s) of unknown series ignored: 'Ech. physiques'",  # one a day
-        "éCO2mix failed (eco2mix: éCO2mix type=mix answer unusable: no complete quarter-hour: no usable value for "
+        'éCO2mix failed (eco2mix: éCO2mix type=mix answer unusable: no complete quarter-hour: no usable value for '
         "exchange ('Solde')); the figures come from ODRE, about an hour later",
         f'éCO2mix type=mix: {DIAGNOSIS}',
     ]

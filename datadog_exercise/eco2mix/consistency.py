@@ -185,13 +185,16 @@ def _override(row, key):
 def _difference(key, eco2mix, odre):
     field = feed_label('odre', key)
     label = feed_label('eco2mix', key) if key.qualifier is None else None
-    theirs = f'ODRE {_number(odre)} ({field})'
+    theirs = f'ODRE {figure(odre)} ({field})'
     if eco2mix is None:
         published = f'éCO2mix none (no {label!r} value)' if label else 'éCO2mix none'
     else:
-        published = f'éCO2mix {_number(eco2mix)}'
+        published = f'éCO2mix {figure(eco2mix)}'
     return f'{target_name(key)}: {published}, {theirs}'
 
 
-def _number(value):
+def figure(value):
+    """A feed's number as messages show it: whole numbers without a decimal point; None is `none`."""
+    if value is None:
+        return 'none'
     return f'{value:.0f}' if value == int(value) else f'{value:g}'

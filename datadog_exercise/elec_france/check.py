@@ -57,6 +57,8 @@ class ElecFranceCheck(AgentCheck):
 
     def _initialize(self):
         self.config = parse_config(self.instance)
+        if isinstance(self.config.clock, datetime):
+            self.clock = self.config.clock.timestamp  # a replay, run as at its recording
         self.http  # noqa: B018 - the wrapper checks its own options (proxy, tls_*, auth) now, not in a fetch
         self.state = FetchState.from_json(self.read_persistent_cache(STATE_KEY))
         self.scheduled = {

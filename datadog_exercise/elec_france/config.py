@@ -7,6 +7,7 @@ an error names the option, what was expected and what it got (a URL without its 
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from types import MappingProxyType
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -14,9 +15,10 @@ from datadog_checks.base import ConfigurationError
 
 from datadog_exercise.eco2mix.labels import TARGETS, override_code
 from datadog_exercise.eco2mix.model import MAX_LABEL_TEXT
-from datadog_exercise.eco2mix.reading import shown
+from datadog_exercise.eco2mix.reading import feed_instant, in_range, shown
 from datadog_exercise.eco2mix.regional import SLUGS
 
+from .feeds import Endpoint
 from .fetch import without_userinfo
 
 ECO2MIX_URL = 'https://eco2mix.rte-france.com/curves/eco2mixWeb'
@@ -36,12 +38,6 @@ MAX_CODE = 20  # characters of a `granularite` code (RTE's are three letters)
 
 
 @dataclass(frozen=True)
-class Endpoint:
-    url: str  # without userinfo: it never reaches a message or a log
-    auth: tuple[str, str] | None = None  # the URL's `user:password@`, sent as HTTP basic auth
-
-
-@dataclass(frozen=True)
 class Config:
     eco2mix: Endpoint
     odre: Endpoint
@@ -58,7 +54,7 @@ class Config:
     max_data_age: int  # seconds
     timeout: float  # seconds, for the whole answer
     tags: tuple[str, ...]
-    clock: str
+    clock: object  # 'host', 'document', or a fixed instant (an aware datetime): a replay run as at its recording
 
 
 def parse_config(instance):
@@ -78,7 +74,7 @@ def parse_config(instance):
         max_data_age=_seconds(instance, 'max_data_age', DEFAULT_MAX_DATA_AGE, MAX_DATA_AGE, whole=True),
         timeout=float(_seconds(instance, 'timeout', DEFAULT_TIMEOUT, MAX_TIMEOUT, whole=False)),
         tags=_tags(instance),
-        clock=_choice(instance, 'clock', CLOCKS),
+        clock=_clock(instance),
     )
     if config.clock == 'document' and config.source != 'eco2mix':
         raise ConfigurationError(
@@ -122,6 +118,25 @@ def _choice(instance, key, choices):
     if not isinstance(value, str) or value not in choices:
         raise ConfigurationError(f'`{key}` must be one of {", ".join(choices)}, got {shown(value)}')
     return value
+
+
+def _clock(instance):
+    """`host`, `document`, or a fixed instant: an ISO 8601 date and time with its UTC offset (YAML may give it as a
+    timestamp), which the check takes for now at every run."""
+    value = instance.get('clock', CLOCKS[0])
+    if isinstance(value, str) and value in CLOCKS:
+        return value
+    instant = None
+    if isinstance(value, datetime) and value.tzinfo is not None and in_range(value):
+        instant = value.astimezone(UTC)
+    elif isinstance(value, str):
+        instant, _ = feed_instant(value)
+    if instant is None:
+        raise ConfigurationError(
+            f'`clock` must be one of {", ".join(CLOCKS)}, or a date and time with its UTC offset '
+            f'(e.g. 2023-09-22T00:21:09+00:00: a replay run as at its recording), got {shown(value)}'
+        )
+    return instant
 
 
 def _boolean(instance, key, default):
@@ -206,6 +221,16 @@ def _override_target(label, code, series):
         row = shown(label) if code is None else f'{shown(label)} ({shown(code, MAX_CODE)})'
         raise ConfigurationError(
             f'`label_overrides` maps {row} to {shown(series)}, which is not a series this check reads from éCO2mix; '
-            f'use one of {", ".join(TARGETS)}'
+            f'use one of {_targets()}'
         )
     return key
+
+
+def _targets():
+    """The series an override may name, a breakdown's qualifiers grouped: `hydro.run_of_river|lake|pumped_storage`."""
+    grouped = {}
+    for key in TARGETS.values():
+        grouped.setdefault((key.series, key.qualifier is None), []).append(key.qualifier)
+    return ', '.join(
+        series if total else f'{series}.{"|".join(sorted(names))}' for (series, total), names in grouped.items()
+    )

@@ -69,6 +69,11 @@ def updated(verification, answers, now):
     return replace(verification, **changes)
 
 
+def comparison(verification):
+    """The latest quarter-hour both feeds published, compared series by series, or None (eco2mix/consistency.py)."""
+    return compare(verification.eco2mix, verification.co2, verification.odre)
+
+
 def diagnosis(verification):
     """What each unknown éCO2mix row most likely is, as lines (eco2mix/consistency.py)."""
     return diagnose(verification.unknown, verification.odre)
@@ -76,18 +81,18 @@ def diagnosis(verification):
 
 def verdict(verification):
     """The service check's status and message, and the mismatches gauge, from the windows."""
-    comparison = compare(verification.eco2mix, verification.co2, verification.odre)
+    compared = comparison(verification)
     lines = diagnosis(verification)
-    if comparison is None:
+    if compared is None:
         status, mismatches = UNKNOWN, None
         said = [f'no quarter-hour published by both éCO2mix and ODRE yet ({_span(verification)})']
     else:
-        mismatches = len(comparison.mismatches)
+        mismatches = len(compared.mismatches)
         if not mismatches:
             # An OK service check carries no message (the Agent's rule): unknown rows are said in the run's warnings.
             return Verdict(OK, '', 0)
         status = WARNING
-        said = [comparison.message()]
+        said = [compared.message()]
     return Verdict(status, _bounded('; '.join([*said, *lines])), mismatches)
 
 

@@ -12,6 +12,7 @@ The check asks these feeds (`request` builds one, `requests` all that a configur
 - `market`: RTE's day-ahead prices, today and tomorrow (`prices`); once a day, after the auction.
 
 Days are Paris days. A command that records the feeds' answers sends exactly what the check sends.
+Nothing here needs the Agent's base package: `check --replay DIR` reads recordings before the runner loads it.
 """
 
 from dataclasses import dataclass
@@ -20,8 +21,6 @@ from datetime import datetime, timedelta
 from datadog_exercise.eco2mix.consistency import ODRE_WINDOW
 from datadog_exercise.eco2mix.regional import SLUGS
 from datadog_exercise.eco2mix.slots import PARIS, paris_day
-
-from .config import Endpoint
 
 ECO2MIX_MIX = 'eco2mix_mix'
 ECO2MIX_CO2 = 'eco2mix_co2'
@@ -48,6 +47,14 @@ WHAT = {
     ODRE_REGIONAL: 'ODRE regional',
     MARKET: 'éCO2mix market prices',
 }
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where a feed is asked (config.py builds it from the instance's URL options)."""
+
+    url: str  # without userinfo: it never reaches a message or a log
+    auth: tuple[str, str] | None = None  # the URL's `user:password@`, sent as HTTP basic auth
 
 
 @dataclass(frozen=True)
