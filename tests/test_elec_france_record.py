@@ -12,6 +12,7 @@ import pytest
 from datadog_checks.base.stubs import aggregator as stub_aggregator
 from datadog_checks.base.stubs import datadog_agent as stub_agent
 from test_elec_france_check import GENERATED
+from test_elec_france_cross_check import EXCHANGE_RENAMED, mix_answer, relabelled
 
 from datadog_exercise.elec_france.check import ElecFranceCheck
 from datadog_exercise.elec_france.config import parse_config
@@ -21,7 +22,6 @@ from datadog_exercise.elec_france.recording import Recording, RecordingError, fe
 from feedserver import Answer, FeedServer
 from fixtures.build import MIX_ROWS
 from support import FIXTURES, run_cli
-from test_elec_france_cross_check import EXCHANGE_RENAMED, mix_answer, relabelled
 
 SERVED = {
     'mix': 'eco2mix_mix_2023-09-21_22.xml',
@@ -218,12 +218,15 @@ def edit_manifest(edit):
             'feeds[0]: a recorded answer has status 200 and the file eco2mix_mix.xml',
         ),
         (
-            lambda folder: ((folder / 'odre.json').unlink(), (folder / 'odre.json').symlink_to(RECORDING / 'odre.json')),
+            lambda folder: (
+                (folder / 'odre.json').unlink(),
+                (folder / 'odre.json').symlink_to(RECORDING / 'odre.json'),
+            ),
             'cannot read',
         ),
         (
             edit_manifest(lambda manifest: manifest['feeds'][1].update(bytes=10**9)),
-            "feeds[1]: `bytes` must be 1 to 262144 (the most the check reads of it), got 1000000000",
+            'feeds[1]: `bytes` must be 1 to 262144 (the most the check reads of it), got 1000000000',
         ),
         (
             edit_manifest(lambda manifest: manifest['feeds'].append(manifest['feeds'][0])),
@@ -266,7 +269,9 @@ def test_doctor_on_a_good_recording_finds_nothing_wrong(tmp_path):
     assert "  'Solde'" in text and 'known    exchange' in text
     assert 'Cross-check: éCO2mix against ODRE for 2023-09-22 01:00 Paris' in text
     assert '  exchange              -13576   -13576  same' in text
-    assert '  odre         1 an hour  the borders, batteries, wind split and the cross-check: one request for both' in text
+    assert (
+        '  odre         1 an hour  the borders, batteries, wind split and the cross-check: one request for both' in text
+    )
     assert text.endswith('No problem found.\n')
 
 

@@ -170,7 +170,7 @@ def _entry(folder, position, entry):
     if not isinstance(entry, dict):
         raise RecordingError(f'{where} is not an object')
     feed = entry.get('feed')
-    if feed not in FILES:
+    if not isinstance(feed, str) or feed not in FILES:  # a list is not even hashable
         raise RecordingError(f'{where}: feed {shown(feed)} is not one of {", ".join(FILES)}')
     url = entry.get('url')
     if not isinstance(url, str) or not 0 < len(url) <= MAX_URL or not url.isprintable():
