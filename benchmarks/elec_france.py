@@ -182,12 +182,17 @@ def requests_per_hour():
 
 
 def requests_per_hour_per_feed():
-    """Every feed on, a simulated day at a 15 s interval (tests/test_elec_france_budget.py): requests per hour of
-    each feed, averaged over the day, and the most in any hour."""
-    from test_elec_france_budget import FEEDS, HOURS, per_hour, simulated_day
+    """A simulated day at a 15 s interval in each scenario of tests/test_elec_france_budget.py (every feed on; the
+    national mix and its cross-check): {scenario: {feed: [requests in each hour]}}."""
+    from types import SimpleNamespace
 
-    requests, _, _ = simulated_day.__wrapped__()
-    return {kind: (sum(per_hour(requests, kind)) / HOURS, max(per_hour(requests, kind))) for kind in FEEDS}
+    from test_elec_france_budget import FEEDS, SCENARIOS, per_hour, simulated_day
+
+    counts = {}
+    for scenario in SCENARIOS:
+        _, requests, *_ = simulated_day.__wrapped__(SimpleNamespace(param=scenario))
+        counts[scenario] = {kind: per_hour(requests, kind) for kind in FEEDS}
+    return counts
 
 
 HOSTILE_TIMEOUT = 2
@@ -260,10 +265,12 @@ def main():
         f'requests per hour (type=mix and type=co2) at a 15 s interval, 240 runs an hour: {policy:.0f} with the '
         f'fetch policy (steady state), {naive:.0f} fetching both feeds on every run ({naive / policy:.0f}x)'
     )
-    per_feed = requests_per_hour_per_feed()
-    print('every feed on, a simulated day at a 15 s interval (5760 runs): requests per hour, mean (most in an hour)')
-    for kind, (mean, most) in per_feed.items():
-        print(f'  {kind:14} {mean:5.2f} ({most})')
+    for scenario, per_feed in requests_per_hour_per_feed().items():
+        print(f'{scenario}, a simulated day at a 15 s interval (5760 runs, a restart at midday): requests in each hour')
+        for kind, hours in per_feed.items():
+            print(f'  {kind:14} {" ".join(map(str, hours))}  (mean {sum(hours) / len(hours):.2f}, most {max(hours)})')
+        national = [sum(hour) for hour in zip(per_feed['mix'], per_feed['co2'], per_feed['odre'], strict=True)]
+        print(f'  {"national part":14} {" ".join(map(str, national))}  (most {max(national)})')
     print(json.dumps({'cached_run_ms': round(cached * 1000, 3), 'requests_per_hour': counts}))
 
     runs = hostile_runs()
