@@ -13,7 +13,7 @@ windows' sizes and the parsers' caps, never by a number from a feed.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .labels import (
     BREAKDOWN_SERIES,
@@ -26,8 +26,9 @@ from .labels import (
     feed_label,
     target_name,
 )
+from .model import MAX_LABEL_TEXT
 from .reading import shown
-from .slots import PARIS, QUARTER_HOUR
+from .slots import MAX_SLOTS, PARIS, QUARTER_HOUR, local_midnight
 
 ECO2MIX_WINDOW = 16  # four hours: ODRE's lag (one to two hours) plus the two hours of its answer
 ODRE_WINDOW = 8  # the quarter-hours of one ODRE answer (the check asks for 8)
@@ -71,48 +72,60 @@ class Comparison:
         return tuple(row for row in self.rows if row[1] != row[2])
 
     def message(self):
-        """The differences, each series with both values, or that every series agrees."""
+        """The differences, each series with both values (there are some: an agreement is said by an OK)."""
         when = f'{self.start.astimezone(PARIS):%Y-%m-%d %H:%M} Paris'
-        mismatches = self.mismatches
-        if not mismatches:
-            return f'éCO2mix and ODRE agree on all {len(self.rows)} series compared for {when}'
-        named = '; '.join(_difference(*row) for row in mismatches)
-        return f'éCO2mix and ODRE differ on {len(mismatches)} of {len(self.rows)} series for {when}: {named}'
+        named = '; '.join(_difference(*row) for row in self.mismatches)
+        return f'éCO2mix and ODRE differ on {len(self.mismatches)} of {len(self.rows)} series for {when}: {named}'
 
 
 def window(document, keys, count, until=None):
     """The latest `count` quarter-hours of `document` that have a value of any of `keys`, oldest first, each
-    with the values of `keys` it has; only quarter-hours that end by `until` (an aware datetime) when given."""
+    with the values of `keys` it has; only quarter-hours that end by `until` (an aware datetime) when given.
+
+    Rows are read from their end (model.Series.value_at), as far back as the window reaches."""
     found = {}
     for day in reversed(document.days):
         rows = [(key, series) for key in keys if (series := day.series.get(key)) is not None]
-        slots = sorted({slot for _, series in rows for slot, _ in series.items()}, reverse=True)
-        for slot in slots:
+        latest = max((slot for _, series in rows if (slot := series.latest_slot()) is not None), default=None)
+        for slot in range(min(latest, MAX_SLOTS - 1), -1, -1) if latest is not None else ():
             start = day.slot_start(slot)
             if start is None or start in found or (until is not None and start + QUARTER_HOUR > until):
                 continue
-            found[start] = {key: value for key, series in rows if (value := series.value_at(slot)) is not None}
-            if len(found) == count:
-                return tuple(sorted(found.items()))
+            values = {key: value for key, series in rows if (value := series.value_at(slot)) is not None}
+            if values:
+                found[start] = values
+                if len(found) == count:
+                    return tuple(sorted(found.items()))
     return tuple(sorted(found.items()))
 
 
 def unknown_rows(document, starts):
     """The first MAX_DIAGNOSED unknown rows the parser kept (by label and granularite, across days), with
-    their values at `starts`."""
+    their values at `starts`; labels truncated to what a message or the cache keeps."""
     wanted = set(starts)
+    earliest = min(wanted, default=None)
     rows = {}
     for day in reversed(document.days):
-        for name, series in day.unknown.items():
+        if earliest is None or local_midnight(day.date + timedelta(days=1)) <= earliest:
+            break  # this day, and the ones before it, end before the window: their rows are not read
+        for (label, granularity), series in day.unknown.items():
+            name = (_truncated(label), _truncated(granularity))
             if name not in rows:
                 if len(rows) == MAX_DIAGNOSED:
                     continue
                 rows[name] = {}
-            for slot, value in series.items():
+            latest = series.latest_slot()
+            for slot in range(min(latest, MAX_SLOTS - 1), -1, -1) if latest is not None else ():
                 start = day.slot_start(slot)
-                if start in wanted:
+                if start is not None and start < earliest:
+                    break  # the row is read from its end: what is left is older than the window
+                if start in wanted and (value := series.value_at(slot)) is not None:
                     rows[name][start] = value
     return tuple(UnknownRow(label, granularity, values) for (label, granularity), values in rows.items())
+
+
+def _truncated(text):
+    return text[:MAX_LABEL_TEXT] if isinstance(text, str) else None
 
 
 def compare(eco2mix, co2, odre):
