@@ -67,11 +67,7 @@ class FetchState:
     def from_json(cls, text):
         """The saved state, or a fresh one when there is none or any part of it is not what to_json writes."""
         try:
-            if not isinstance(text, str) or len(text) > MAX_TEXT:
-                raise _Invalid
-            saved = json.loads(text, parse_constant=_refuse)
-            if not isinstance(saved, dict) or saved.get('format') != FORMAT:
-                raise _Invalid
+            saved = _saved(text)
             return cls(
                 snapshot=_optional(saved, 'snapshot', _snapshot_from_dict),
                 as_of=_optional(saved, 'as_of', _instant),
@@ -121,11 +117,7 @@ class FeedState:
         """The saved state of `feed`, or a fresh one when there is none or any part of it is not what to_json
         writes."""
         try:
-            if not isinstance(text, str) or len(text) > MAX_TEXT:
-                raise _Invalid
-            saved = json.loads(text, parse_constant=_refuse)
-            if not isinstance(saved, dict) or saved.get('format') != FORMAT or saved.get('feed') != feed:
-                raise _Invalid
+            saved = _saved(text, feed=feed)
             return cls(
                 reading=_optional(saved, 'reading', _READINGS[feed][1]),
                 next_fetch_at=_epoch(_field(saved, 'next_fetch_at')),
@@ -166,11 +158,7 @@ class Verification:
     def from_json(cls, text):
         """The saved windows, or empty ones when there are none or any part is not what to_json writes."""
         try:
-            if not isinstance(text, str) or len(text) > MAX_TEXT:
-                raise _Invalid
-            saved = json.loads(text, parse_constant=_refuse)
-            if not isinstance(saved, dict) or saved.get('format') != FORMAT:
-                raise _Invalid
+            saved = _saved(text)
             return cls(
                 eco2mix=_window(_field(saved, 'eco2mix'), MIX_COMPARED, ECO2MIX_WINDOW),
                 co2=_window(_field(saved, 'co2'), (CO2_INTENSITY,), ECO2MIX_WINDOW),
@@ -182,10 +170,7 @@ class Verification:
 
 
 def _window_to_list(window):
-    return [
-        [start.isoformat(), [[key.series, key.qualifier, value] for key, value in values.items()]]
-        for start, values in window
-    ]
+    return [[start.isoformat(), _values_to_list(values)] for start, values in window]
 
 
 def _window(saved, keys, size):
@@ -194,24 +179,12 @@ def _window(saved, keys, size):
         raise _Invalid(saved)
     window = []
     for entry in saved:
-        if not isinstance(entry, list) or len(entry) != 2 or not isinstance(entry[1], list):
+        if not isinstance(entry, list) or len(entry) != 2:
             raise _Invalid(entry)
         start = _quarter_hour(entry[0])
         if window and start <= window[-1][0]:
             raise _Invalid('quarter-hours in time order, each once')
-        values = {}
-        for row in entry[1]:
-            if not isinstance(row, list) or len(row) != 3:
-                raise _Invalid(row)
-            series, qualifier, value = row
-            if not isinstance(series, str) or not (qualifier is None or isinstance(qualifier, str)):
-                raise _Invalid(row)
-            key = SeriesKey(series, qualifier)
-            value = _number(value)
-            if key not in keys or key in values or not is_plausible(key, value):
-                raise _Invalid(row)
-            values[key] = value
-        window.append((start, values))
+        window.append((start, _values(entry[1], keys)))
     return tuple(window)
 
 
@@ -238,6 +211,18 @@ def _unknown_rows(saved):
             values[start] = value
         rows.append(UnknownRow(label, granularity, values))
     return tuple(rows)
+
+
+def _saved(text, **expected):
+    """The object `text` holds, written by a to_json of this FORMAT (with the `expected` fields), or _Invalid."""
+    if not isinstance(text, str) or len(text) > MAX_TEXT:
+        raise _Invalid
+    saved = json.loads(text, parse_constant=_refuse)  # ValueError when it is not JSON
+    if not isinstance(saved, dict) or saved.get('format') != FORMAT:
+        raise _Invalid
+    if any(saved.get(name) != value for name, value in expected.items()):
+        raise _Invalid
+    return saved
 
 
 def _refuse(name):
@@ -309,32 +294,41 @@ def _co2_reading(value):
     return start, intensity
 
 
+def _values_to_list(values):
+    return [[key.series, key.qualifier, value] for key, value in values.items()]
+
+
+def _values(rows, keys):
+    """{key: value} from saved `[series, qualifier, value]` rows: each a plausible value of one of `keys`, once."""
+    if not isinstance(rows, list) or len(rows) > len(keys):
+        raise _Invalid(rows)
+    values = {}
+    for row in rows:
+        if not isinstance(row, list) or len(row) != 3:
+            raise _Invalid(row)
+        series, qualifier, value = row
+        if not isinstance(series, str) or not (qualifier is None or isinstance(qualifier, str)):
+            raise _Invalid(row)
+        key = SeriesKey(series, qualifier)
+        value = _number(value)
+        if key not in keys or key in values or not is_plausible(key, value):
+            raise _Invalid(row)
+        values[key] = value
+    return values
+
+
 def _snapshot_to_dict(snapshot):
     return {
         'feed': snapshot.feed,
         'start': snapshot.start.isoformat(),
-        'values': [[key.series, key.qualifier, value] for key, value in snapshot.values.items()],
+        'values': _values_to_list(snapshot.values),
     }
 
 
 def _snapshot_from_dict(saved):
     if not isinstance(saved, dict) or saved.get('feed') not in (ECO2MIX, ODRE):
         raise _Invalid(saved)
-    rows = _field(saved, 'values')
-    if not isinstance(rows, list) or len(rows) > len(KNOWN_SERIES):
-        raise _Invalid(rows)
-    values = {}
-    for row in rows:
-        if not isinstance(row, list) or len(row) != 3:
-            raise _Invalid(row)
-        series, technology, value = row
-        if not isinstance(series, str) or not (technology is None or isinstance(technology, str)):
-            raise _Invalid(row)
-        key = SeriesKey(series, technology)
-        value = _number(value)
-        if key not in KNOWN_SERIES or key in values or not is_plausible(key, value):
-            raise _Invalid(row)
-        values[key] = value
+    values = _values(_field(saved, 'values'), KNOWN_SERIES)
     if not set(CORE_SERIES) <= values.keys():
         raise _Invalid('a snapshot holds every core series')
     return Snapshot(saved['feed'], _quarter_hour(_field(saved, 'start')), values)
