@@ -1,7 +1,7 @@
 """`datadog-exercise check` held to the Agent's own source, one behaviour per test.
 
 Each test runs the command on a real temporary checks.d/conf.d layout and names, in its docstring, the
-file and function of DataDog/datadog-agent (Agent 7) it follows. docs/runner-conformance.md lists them all.
+file and function of DataDog/datadog-agent (Agent 7) it follows. docs/runner.md lists them all.
 """
 
 import json

@@ -1,7 +1,7 @@
 """`datadog-exercise check <name>`: load, run and print a check as `datadog-agent check <name>` does.
 
 Follows pkg/cli/subcommands/check/command.go (`run`, `runCheck`). Differences from the Agent, on purpose
-(docs/runner-conformance.md lists them all): the exit status is 1 when a run ends in [ERROR] (the Agent exits
+(docs/runner.md lists them all): the exit status is 1 when a run ends in [ERROR] (the Agent exits
 0), and what the Agent prints in Go's random map order (series, metadata, loader errors) comes out in a
 fixed order: series in submission order.
 """
