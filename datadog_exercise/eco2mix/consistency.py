@@ -24,6 +24,8 @@ from .labels import (
     SeriesKey,
     describe,
     feed_label,
+    override_code,
+    row_name,
     target_name,
 )
 from .model import MAX_LABEL_TEXT
@@ -53,10 +55,7 @@ class UnknownRow:
 
     @property
     def name(self):
-        """As messages name a row: its label, and its breakdown code when it has one."""
-        if self.granularity in (None, '', 'Global'):
-            return shown(self.label)
-        return f'{shown(self.label)} ({shown(self.granularity, 10)})'
+        return row_name(self.label, self.granularity)
 
 
 @dataclass(frozen=True)
@@ -190,7 +189,7 @@ def _diagnosis(row, starts, published):
 
 def _override(row, key):
     """The `label_overrides` entry that maps `row` to `key`, as YAML."""
-    if row.granularity in (None, '', 'Global'):
+    if override_code(row.granularity) is None:
         return f'{shown(row.label)}: {target_name(key)}'
     return f'{shown(row.label)}: {{{shown(row.granularity, 10)}: {target_name(key)}}}'
 

@@ -13,6 +13,8 @@ import functools
 from collections.abc import Mapping
 from typing import NamedTuple
 
+from .reading import shown
+
 
 class SeriesKey(NamedTuple):
     series: str
@@ -178,6 +180,13 @@ def describe(key):
     """A series in words: `the exchange balance`, `hydro production (run_of_river)`."""
     words = DESCRIPTIONS.get(key.series, key.series)
     return words if key.qualifier is None else f'{words} ({key.qualifier})'
+
+
+def row_name(label, granularity):
+    """An XML row as messages name it: its label, and its breakdown code when it has one (both quoted, truncated)."""
+    if override_code(granularity) is None:
+        return shown(label)
+    return f'{shown(label)} ({shown(granularity, 10)})'
 
 
 def override_code(granularity):

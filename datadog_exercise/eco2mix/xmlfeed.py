@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from .body import MAX_BYTES, MISSING, parse_xml
-from .labels import UNKNOWN, XML_TOTAL_ROW, xml_row
+from .labels import UNKNOWN, row_name, xml_row
 from .model import ECO2MIX, Day, Document, FeedError, LabelsSeen
 from .plausible import is_plausible, plausible_range
 from .reading import Tally, excerpt, feed_day, feed_number, in_range, shown
@@ -138,10 +138,10 @@ class DayRows(Mapping):
                 labels.add(label, granularity, reading, key)
                 if key is None:
                     if reading == UNKNOWN:
-                        self._found.unknown_labels.add(_row_name(label, granularity))
+                        self._found.unknown_labels.add(row_name(label, granularity))
                         self._keep_unknown(row, label, granularity)
                 elif key in self._rows:
-                    name = _row_name(label, granularity)
+                    name = row_name(label, granularity)
                     problems.add(f'{self._day}: series {name} appears twice; the first one is used')
                 else:
                     self._rows[key] = XmlSeries(row, key, (self._day, label), problems)
@@ -184,13 +184,6 @@ class UnknownRows(Mapping):
 
     def __len__(self):
         return len(self._rows.unknown())
-
-
-def _row_name(label, granularity):
-    """A row as a message names it: its label, and its breakdown code when it has one."""
-    if granularity in (None, '', XML_TOTAL_ROW):
-        return shown(label)
-    return f'{shown(label)} ({shown(granularity, 10)})'
 
 
 class XmlSeries:

@@ -10,7 +10,7 @@ with ODRE (crosscheck.py), the same request budget (policy.py).
 from datetime import UTC, datetime, timedelta
 
 from datadog_exercise.eco2mix.consistency import figure
-from datadog_exercise.eco2mix.labels import ODRE_FIELDS, UNKNOWN, target_name
+from datadog_exercise.eco2mix.labels import ODRE_FIELDS, UNKNOWN, row_name, target_name
 from datadog_exercise.eco2mix.model import FeedError
 from datadog_exercise.eco2mix.reading import shown
 from datadog_exercise.eco2mix.regional import SLUGS
@@ -153,11 +153,7 @@ def _label(label):
 
 
 def _row(label):
-    if label['label'] is None:
-        return _label(label)
-    if label['granularite'] in (None, '', 'Global'):
-        return shown(label['label'])
-    return f'{shown(label["label"])} ({shown(label["granularite"], 10)})'
+    return _label(label) if label['label'] is None else row_name(label['label'], label['granularite'])
 
 
 # ---- as text -------------------------------------------------------------------------------------------------
