@@ -4,7 +4,8 @@ Run: .venv/bin/python benchmarks/elec_france.py
 
 Every figure is measured in this run and given as a ratio to a baseline measured in the same run:
 - parse + extract of the reported snapshot, against a raw `lxml.etree.fromstring` of the same bytes
-  (goal: at most 1.3x), and the same for a plain ElementTree "last value of each series" parser;
+  (goal: at most 1.3x), the same with the cross-check's window of the answer (issue 11: what a type=mix
+  fetch costs more), and a plain ElementTree "last value of each series" parser;
 - peak memory of each, in a fresh interpreter;
 - a check run served from the cache (goal: under 1 ms), against the same run that fetches;
 - requests per hour under the fetch policy on a simulated clock, against a check fetching every run;
@@ -30,18 +31,22 @@ sys.path.insert(0, str(ROOT / 'tests'))
 
 from datadog_exercise.eco2mix import xmlfeed  # noqa: E402
 from datadog_exercise.eco2mix.snapshot import latest_snapshot  # noqa: E402
+from datadog_exercise.elec_france import crosscheck, feeds  # noqa: E402
+from datadog_exercise.elec_france.state import Verification  # noqa: E402
 
 from fixtures.build import MIX_ROWS, load_figures, pooled, render_xml  # noqa: E402
 from support import NATIONAL_ONLY  # noqa: E402
 
 LAST_DAY = date(2023, 9, 22)
+GENERATED = datetime(2023, 9, 22, 9, 21, 9, tzinfo=UTC).timestamp()  # the documents' date_actuelle
 
 
 def document(days):
     """An éCO2mix answer of `days` days in RTE's layout, RTE's figures laid in order; the last day partial."""
     dates = [LAST_DAY - timedelta(days=n) for n in reversed(range(days))]
     slots = {day: 96 for day in dates} | {LAST_DAY: 45}
-    return render_xml(dates, datetime(2023, 9, 22, 9, 21, 9), MIX_ROWS, pooled(load_figures(), slots)).encode()
+    generated = datetime.fromtimestamp(GENERATED, UTC).replace(tzinfo=None)
+    return render_xml(dates, generated, MIX_ROWS, pooled(load_figures(), slots)).encode()
 
 
 def raw_lxml(body):
@@ -50,6 +55,13 @@ def raw_lxml(body):
 
 def ours(body):
     return latest_snapshot(xmlfeed.parse(body))
+
+
+def ours_with_cross_check(body):
+    """What a type=mix fetch does with cross_check on: the snapshot, and the answer's window kept for the comparison."""
+    document = xmlfeed.parse(body)
+    latest_snapshot(document)
+    return crosscheck.updated(Verification(), {feeds.ECO2MIX_MIX: document}, GENERATED)
 
 
 def elementtree_last_values(body):
@@ -69,6 +81,7 @@ def compare(body, repeats):
     candidates = {
         'raw lxml.etree.fromstring': raw_lxml,
         'parse + snapshot (ours)': ours,
+        'the same + cross-check window': ours_with_cross_check,
         'ElementTree last values': elementtree_last_values,
     }
     samples = {name: [] for name in candidates}
@@ -88,6 +101,8 @@ import xml.etree.ElementTree as ElementTree
 from lxml import etree
 from datadog_exercise.eco2mix import xmlfeed
 from datadog_exercise.eco2mix.snapshot import latest_snapshot
+from datadog_exercise.elec_france import crosscheck, feeds
+from datadog_exercise.elec_france.state import Verification
 body = open({path!r}, 'rb').read()
 before = peak_kib()
 {call}
@@ -96,6 +111,8 @@ print(peak_kib() - before)
 PEAK_CALLS = {
     'raw lxml.etree.fromstring': 'root = etree.fromstring(body)',
     'parse + snapshot (ours)': 'document = xmlfeed.parse(body); snapshot = latest_snapshot(document)',
+    'the same + cross-check window': 'document = xmlfeed.parse(body); snapshot = latest_snapshot(document); '
+    f'kept = crosscheck.updated(Verification(), {{feeds.ECO2MIX_MIX: document}}, {GENERATED})',
     'ElementTree last values': 'root = ElementTree.fromstring(body)',
 }
 
@@ -182,12 +199,17 @@ def requests_per_hour():
 
 
 def requests_per_hour_per_feed():
-    """Every feed on, a simulated day at a 15 s interval (tests/test_elec_france_budget.py): requests per hour of
-    each feed, averaged over the day, and the most in any hour."""
-    from test_elec_france_budget import FEEDS, HOURS, per_hour, simulated_day
+    """A simulated day at a 15 s interval in each scenario of tests/test_elec_france_budget.py (every feed on; the
+    national mix and its cross-check): {scenario: {feed: [requests in each hour]}}."""
+    from types import SimpleNamespace
 
-    requests, _, _ = simulated_day.__wrapped__()
-    return {kind: (sum(per_hour(requests, kind)) / HOURS, max(per_hour(requests, kind))) for kind in FEEDS}
+    from test_elec_france_budget import FEEDS, SCENARIOS, per_hour, simulated_day
+
+    counts = {}
+    for scenario in SCENARIOS:
+        _, requests, *_ = simulated_day.__wrapped__(SimpleNamespace(param=scenario))
+        counts[scenario] = {kind: per_hour(requests, kind) for kind in FEEDS}
+    return counts
 
 
 HOSTILE_TIMEOUT = 2
@@ -260,10 +282,12 @@ def main():
         f'requests per hour (type=mix and type=co2) at a 15 s interval, 240 runs an hour: {policy:.0f} with the '
         f'fetch policy (steady state), {naive:.0f} fetching both feeds on every run ({naive / policy:.0f}x)'
     )
-    per_feed = requests_per_hour_per_feed()
-    print('every feed on, a simulated day at a 15 s interval (5760 runs): requests per hour, mean (most in an hour)')
-    for kind, (mean, most) in per_feed.items():
-        print(f'  {kind:14} {mean:5.2f} ({most})')
+    for scenario, per_feed in requests_per_hour_per_feed().items():
+        print(f'{scenario}, a simulated day at a 15 s interval (5760 runs, a restart at midday): requests in each hour')
+        for kind, hours in per_feed.items():
+            print(f'  {kind:14} {" ".join(map(str, hours))}  (mean {sum(hours) / len(hours):.2f}, most {max(hours)})')
+        national = [sum(hour) for hour in zip(per_feed['mix'], per_feed['co2'], per_feed['odre'], strict=True)]
+        print(f'  {"national part":14} {" ".join(map(str, national))}  (most {max(national)})')
     print(json.dumps({'cached_run_ms': round(cached * 1000, 3), 'requests_per_hour': counts}))
 
     runs = hostile_runs()

@@ -81,11 +81,14 @@ def main():
     '--replay',
     'replay_files',
     multiple=True,
-    type=click.Path(dir_okay=False, exists=True),
+    type=click.Path(exists=True),
     help='elec_france only: a recorded eCO2mix answer (type=mix, and optionally type=co2) served to the check '
-    'instead of RTE; data age is judged against the document time. Repeatable.',
+    'instead of RTE, data age judged against the document time (repeatable); or a folder made by `record`, '
+    'every feed served and the check run at the recording time, as many times as it takes to ask each feed.',
 )
+@click.pass_context
 def check(
+    ctx,
     name,
     checksd,
     confd,
@@ -123,15 +126,25 @@ def check(
         raise SystemExit(run_check_command(options))
     if name != 'elec_france':
         raise click.UsageError('--replay replays eCO2mix answers: it is for the elec_france check only')
-    from .elec_france.replay import ReplayError, ReplayServer, classify
+    from .elec_france.replay import ReplayError, ReplayServer, classify, from_folder, runs_to_ask_every_feed
 
+    folders = [path for path in replay_files if Path(path).is_dir()]
+    recorded_at = None
     try:
-        answers = classify(replay_files)
+        if folders:
+            if len(replay_files) > 1:
+                raise click.UsageError('--replay takes one recording folder, or answer files, not both')
+            answers, recorded_at = from_folder(folders[0])
+            if ctx.get_parameter_source('check_times') is click.core.ParameterSource.DEFAULT:
+                options = replace(options, check_times=runs_to_ask_every_feed(answers))
+        else:
+            answers = classify(replay_files)
     except ReplayError as error:
         raise click.UsageError(str(error)) from None
     # A fresh persistent cache, so that the replay never mixes with live state.
     with ReplayServer(answers) as server, tempfile.TemporaryDirectory() as replay_run_path:
-        options = replace(options, run_path=replay_run_path, instance_overrides=server.instance_options())
+        overrides = server.instance_options(recorded_at)
+        options = replace(options, run_path=replay_run_path, instance_overrides=overrides)
         status = run_check_command(options)
     raise SystemExit(status)
 
@@ -220,8 +233,9 @@ def verify_agent(checks, traces_from, wait, agent, agent_user):
     '--replay',
     'replay_files',
     multiple=True,
-    type=click.Path(dir_okay=False, exists=True),
-    help='Recorded eCO2mix answers (type=mix, and type=co2 for the CO2 line) instead of RTE. Repeatable.',
+    type=click.Path(exists=True),
+    help='Recorded eCO2mix answers (type=mix, and type=co2 for the CO2 line) instead of RTE, repeatable; or a '
+    'folder made by `record`.',
 )
 @click.option('--date', 'day', type=click.DateTime(['%Y-%m-%d']), help='The Paris day to draw. Default: the last 24 h.')
 @click.option('-o', '--output', type=click.Path(dir_okay=False), default='elec_france.png', show_default=True)
@@ -229,15 +243,130 @@ def plot(replay_files, day, output):
     """Draw a day of France's electricity mix (stacked by fuel, consumption, CO2) to a PNG."""
     from datetime import date as date_type
 
+    from .elec_france.feeds import ECO2MIX_CO2, ECO2MIX_MIX
+    from .elec_france.recording import RecordingError, load
     from .plot import PlotError, draw, fetch_live, readings, window
 
     day = day.date() if day else None
     try:
-        bodies = [Path(path).read_bytes() for path in replay_files] or fetch_live(day or date_type.today())
-        merged = readings(bodies)
+        bodies = []
+        for path in map(Path, replay_files):
+            if path.is_dir():
+                recorded = load(path).bodies()
+                bodies += [recorded[feed] for feed in (ECO2MIX_MIX, ECO2MIX_CO2) if feed in recorded]
+            else:
+                bodies.append(path.read_bytes())
+        merged = readings(bodies or fetch_live(day or date_type.today()))
         click.echo(f'wrote {draw(merged, window(merged, day), output)}')
-    except PlotError as error:
+    except (PlotError, RecordingError) as error:
         raise click.ClickException(str(error)) from None
+
+
+CONF_HELP = "The elec_france configuration file (its first instance). Default: the package's conf.d/elec_france.d."
+
+
+@main.command()
+@click.option(
+    '-o',
+    '--output',
+    type=click.Path(file_okay=False),
+    help='The folder to create; it must not exist. Default: elec_france-<UTC time> here.',
+)
+@click.option('--conf', 'conf_file', type=click.Path(dir_okay=False, exists=True), help=CONF_HELP)
+def record(output, conf_file):
+    """Fetch once every feed elec_france asks, exactly as it asks them, and save each answer byte for byte.
+
+    The folder holds each body and manifest.json (URL, time, status, headers, size, sha256 of each); `check
+    elec_france --replay DIR`, `plot --replay DIR` and `doctor --replay DIR` read it as it is. Exit 1 when a
+    feed fails: the others are saved all the same.
+    """
+    import time
+    from datetime import UTC, datetime
+
+    from .elec_france.recording import Recording, RecordingError, fetch_all, write
+
+    config, http, _ = _elec_france(conf_file, 'record')
+    now = time.time()
+    recorded_at = datetime.fromtimestamp(now, UTC)
+    folder = Path(output or f'elec_france-{recorded_at:%Y%m%dT%H%M%SZ}')
+    if folder.exists() or folder.is_symlink():
+        raise click.ClickException(f'{folder} already exists: a recording is never overwritten')
+    fetched = fetch_all(config, http, now)
+    try:
+        write(folder, Recording(recorded_at, tuple(fetched)))
+    except RecordingError as error:
+        raise click.ClickException(str(error)) from None
+    for answer in fetched:
+        outcome = f'{len(answer.body)} bytes' if answer.body is not None else f'FAILED: {answer.error}'
+        click.echo(f'{answer.feed}: {outcome} ({answer.seconds:.2f} s) {answer.url}')
+    failed = [answer.feed for answer in fetched if answer.body is None]
+    click.echo(f'wrote {folder}')
+    if failed:
+        raise click.ClickException(f'{len(failed)} feed(s) failed ({", ".join(failed)}); the others are saved')
+
+
+@main.command()
+@click.option(
+    '--replay',
+    'replay_folder',
+    type=click.Path(file_okay=False, exists=True),
+    help='A folder made by `record`, examined instead of asking the feeds.',
+)
+@click.option('--json', 'as_json', is_flag=True, help='Print the report as JSON.')
+@click.option('--conf', 'conf_file', type=click.Path(dir_okay=False, exists=True), help=CONF_HELP)
+def doctor(replay_folder, as_json, conf_file):
+    """Say what each feed answers and what elec_france makes of it: status, time, size, labels and how each is
+    read, the latest usable quarter-hour and its age, éCO2mix against ODRE, the request budget.
+
+    Exit 1 when something is wrong: a feed failing or unusable, an unknown éCO2mix label, data older than
+    max_data_age, éCO2mix and ODRE differing.
+    """
+    import json
+    import time
+    from datetime import UTC, datetime
+
+    from .elec_france.doctor import examine, render
+    from .elec_france.recording import Recording, RecordingError, fetch_all, load
+
+    config, http, conf = _elec_france(conf_file, 'doctor')
+    if replay_folder:
+        try:
+            recording = load(replay_folder)
+        except RecordingError as error:
+            raise click.ClickException(str(error)) from None
+        now = recording.recorded_at.timestamp()
+        source = f'the recording {replay_folder}, as at its time'
+    else:
+        now = time.time()
+        recording = Recording(datetime.fromtimestamp(now, UTC), tuple(fetch_all(config, http, now)))
+        source = f'live, the requests of {conf}'
+    report = examine(config, recording, now, source)
+    click.echo(json.dumps(report, ensure_ascii=False, indent=1) if as_json else render(report), nl=as_json)
+    raise SystemExit(1 if report['problems'] else 0)
+
+
+def _elec_france(conf_file, command):
+    """(config, the HTTP wrapper the check would fetch with, the file) of the first elec_france instance of
+    `conf_file`, or of the shipped configuration."""
+    import logging
+
+    from datadog_checks.base import ConfigurationError
+
+    from .elec_france.config import parse_config
+    from .elec_france.fetch import budgeted_http
+    from .runner import confd
+
+    path = Path(conf_file) if conf_file else paths.confd() / 'elec_france.d' / 'conf.yaml'
+    scan = confd.read_file('elec_france', path)
+    configs = scan.scheduled('elec_france')
+    if not configs or not configs[0].instances:
+        raise click.ClickException(f'{path}: {"; ".join(scan.errors.values()) or "no elec_france instance"}')
+    instance, init_config = configs[0].instances[0], configs[0].init_config or {}
+    try:
+        config = parse_config(instance)
+    except ConfigurationError as error:
+        raise click.ClickException(f'{path}: {error}') from None
+    return config, budgeted_http(instance, init_config, logging.getLogger(f'datadog_exercise.{command}')), path
 
 
 main.add_command(apm)

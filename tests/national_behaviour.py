@@ -19,8 +19,8 @@ from feedserver import Answer, FeedServer
 
 FIXTURES = Path(__file__).resolve().parent / 'fixtures'
 GENERATED = datetime(2023, 9, 22, 0, 21, 9, tzinfo=UTC).timestamp()  # date_actuelle of the fixtures
-# Options issue 12 added, all off; an older check ignores them.
-OPTIONS_OFF = {'forecasts': False, 'grid_details': False, 'prices': False, 'regions': []}
+# Options issues 11 and 12 added, all off; an older check ignores them.
+OPTIONS_OFF = {'forecasts': False, 'grid_details': False, 'prices': False, 'regions': [], 'cross_check': False}
 # Seconds after the fixtures' generation: the first fetch, a cached run, the next quarter-hour's fetch and
 # its recheck, a CO2 refresh, and past max_data_age.
 RUNS = (0, 15, 60, 1320, 1620, 1800, 3 * 3600)

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / 'fixtures'
-# elec_france as it was before issue 12: the national mix only (the tests of the national feeds use it).
-NATIONAL_ONLY = {'forecasts': False, 'grid_details': False, 'prices': False}
+# elec_france as it was before issues 11 and 12: the national mix only (the tests of the national feeds use it).
+NATIONAL_ONLY = {'forecasts': False, 'grid_details': False, 'prices': False, 'cross_check': False}
 
 
 def run_cli(*args, env=None, cwd=None, timeout=120):

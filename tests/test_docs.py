@@ -158,8 +158,9 @@ VOLATILE = (
     (re.compile(r'\b\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\b'), '<date> UTC'),
     (re.compile(r'\b\d{10}(?:\d{3})?\b'), '<unix time>'),
     (re.compile(r'(Execution Time : )\S+'), r'\1<duration>'),
-    # A check instance's ID hashes its configuration, which holds the replay server's port under --replay.
-    (re.compile(r'\b([a-z0-9_]+):[0-9a-f]{16}\b'), r'\1:<instance id>'),
+    # A check instance's ID hashes its configuration, which holds the replay server's port under --replay; it is
+    # written without leading zeros (runner/checkid.py, as the Agent's strconv.FormatUint): 16 hex digits or fewer.
+    (re.compile(r'\b([a-z0-9_]+):[0-9a-f]{12,16}\b'), r'\1:<instance id>'),
 )
 
 
@@ -361,12 +362,14 @@ def test_the_output_is_compared_without_what_changes_between_runs():
     printed = (
         '  Configuration Source: file:/srv/checkout/conf.d/x.d/conf.yaml[0]   \n'
         '  Instance ID: elec_france:a7cd00ace611ba54 [OK]\n'
+        '  Instance ID: elec_france:22114f13d38f928 [OK]\n'  # a hash with a leading zero, printed without it
         '  Average Execution Time : 1.2s\n'
         '  Last Execution Date : 2026-11-28 00:59:13 UTC (1795827553000)\n'
         '  elec_france.consumption  gauge  1796233996  36278\n\n\n'
     )
     assert normalised(printed, checkout=Path('/srv/checkout')) == [
         '  Configuration Source: file:~/datadog-exercise/conf.d/x.d/conf.yaml[0]',
+        '  Instance ID: elec_france:<instance id> [OK]',
         '  Instance ID: elec_france:<instance id> [OK]',
         '  Average Execution Time : <duration>',
         '  Last Execution Date : <date> UTC (<unix time>)',

@@ -1,14 +1,17 @@
-"""The request budget on a simulated day: every feed on, the check run every 15 s (the Agent's default) for 24
-hours against real loopback servers that publish as RTE and ODRE do, restarted once at midday.
+"""The request budget on a simulated day: the check run every 15 s (the Agent's default) for 24 hours against real
+loopback servers that publish as RTE and ODRE do, restarted once at midday; every feed on, and the national mix
+alone with its cross-check (`grid_details` off).
 
 Budget, in steady state and whatever the interval: the national mix as before (one `type=mix` request a
-quarter-hour, one `type=co2` a half-hour), at most one ODRE national and one ODRE regional request an hour,
-and the day-ahead prices once at start and once a day after the auction."""
+quarter-hour, one `type=co2` a half-hour), at most one ODRE national request an hour (the borders and the
+cross-check together: 7 an hour for the national part), one ODRE regional request an hour, and the day-ahead
+prices once at start and once a day after the auction."""
 
 import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from datadog_checks.base import AgentCheck
 
 from datadog_exercise.eco2mix.slots import PARIS, paris_day
 from datadog_exercise.elec_france.check import ElecFranceCheck
@@ -34,6 +37,13 @@ MIX_LAG = timedelta(minutes=20)  # éCO2mix publishes a quarter-hour 20 minutes 
 ODRE_LAG = timedelta(minutes=75)  # ODRE, an hour later
 AUCTION = 13  # Paris hour from which tomorrow's prices are in the market feed
 FEEDS = ('mix', 'co2', 'odre', 'odre_regional', 'market')
+NATIONAL = ('mix', 'co2', 'odre')
+# One region: a regional request is the same whatever the regions asked for, and each region reported costs this
+# test's stub aggregator time that says nothing about requests.
+SCENARIOS = {
+    'every feed': {'regions': ['bretagne']},
+    'national mix and cross-check': {'grid_details': False, 'prices': False},
+}
 
 
 def extended_figures():
@@ -101,20 +111,20 @@ class Publisher:
         return today, today + timedelta(days=1 if self.instant.astimezone(PARIS).hour >= AUCTION else 0)
 
 
-@pytest.fixture(scope='module')
-def simulated_day():
-    """Every request of the day, and every warning of every run."""
+@pytest.fixture(scope='module', params=sorted(SCENARIOS))
+def simulated_day(request):
+    """Every request of the day, every warning of every run, the requests of the first run after the restart, and
+    how many runs said each status of the feeds' consistency."""
     from datadog_checks.base.stubs import aggregator, datadog_agent
 
     publisher = Publisher()
     warnings = []
+    consistency = {}
     datadog_agent.reset()
     with FeedServer(clock=lambda: publisher.now) as server:
         for kind in FEEDS:
             server.serve(kind, publisher.answer)
-        # One region: a regional request is the same whatever the regions asked for, and each region reported
-        # costs this test's stub aggregator time that says nothing about requests.
-        instance = {**server.urls, 'timeout': 5, 'regions': ['bretagne']}
+        instance = {**server.urls, 'timeout': 5, **SCENARIOS[request.param]}
 
         def started():
             check = ElecFranceCheck('elec_france', {}, [instance])
@@ -123,18 +133,22 @@ def simulated_day():
             return check
 
         check = started()
-        restart = HOURS * 3600 // INTERVAL // 2
+        # An Agent restart at midday, a minute past the hour: no feed is due then (ODRE is asked on the hour or a
+        # run after, the mix at 7, 22, 37 and 52 past), so a request in that run would be the restart's.
+        restart = HOURS * 3600 // INTERVAL // 2 + 60 // INTERVAL
         for run in range(HOURS * 3600 // INTERVAL):
             if run == restart:
-                check = started()  # an Agent restart at midday: the persistent cache is all that remains
+                check = started()  # the persistent cache is all that remains
                 before = len(server.requests)
             assert check.run() == ''
             if run == restart:
                 after_restart = server.requests[before:]
             warnings += check.get_warnings()
+            for service_check in aggregator.service_checks('elec_france.feed_consistency'):
+                consistency[service_check.status] = consistency.get(service_check.status, 0) + 1
             aggregator.reset()
             publisher.now += INTERVAL
-    return server.requests, warnings, after_restart
+    return request.param, server.requests, warnings, after_restart, consistency
 
 
 def per_hour(requests, kind):
@@ -146,10 +160,17 @@ def per_hour(requests, kind):
 
 
 def test_a_day_at_a_15_s_interval_stays_within_the_request_budget(simulated_day):
-    requests, warnings, _ = simulated_day
+    scenario, requests, warnings, _, _ = simulated_day
     counts = {kind: per_hour(requests, kind) for kind in FEEDS}
 
     assert warnings == []  # every feed answered usable figures all day
+    # The national part, the cross-check's ODRE request included: 7 an hour at most.
+    national = [sum(counts[kind][hour] for kind in NATIONAL) for hour in range(HOURS)]
+    assert max(national) <= 7, national
+    if scenario == 'national mix and cross-check':
+        assert sum(counts['odre_regional']) == sum(counts['market']) == 0
+        assert max(counts['odre']) == 1 and sum(counts['odre']) >= HOURS - 1, counts['odre']
+        return
     # The national mix as before: one type=mix request a quarter-hour, one type=co2 a half-hour.
     assert all(count <= 4 for count in counts['mix']) and sum(counts['mix']) >= 4 * HOURS - 1
     assert all(count <= 2 for count in counts['co2']) and sum(counts['co2']) >= 2 * HOURS - 1
@@ -167,7 +188,16 @@ def test_a_day_at_a_15_s_interval_stays_within_the_request_budget(simulated_day)
 
 
 def test_the_midday_restart_costs_no_request(simulated_day):
-    _, _, after_restart = simulated_day
+    _, _, _, after_restart, _ = simulated_day
 
     # The restarted check's first run read each feed's schedule and reading from the persistent cache.
     assert after_restart == []
+
+
+def test_the_feeds_agree_all_day_once_they_have_a_quarter_hour_in_common(simulated_day):
+    *_, consistency = simulated_day
+
+    # UNKNOWN only until ODRE's first answer (the first run asks the mix, and ODRE or the prices: one a run).
+    assert consistency.get(AgentCheck.WARNING, 0) == 0
+    assert consistency.get(AgentCheck.UNKNOWN, 0) <= 1
+    assert consistency[AgentCheck.OK] >= HOURS * 3600 // INTERVAL - 1

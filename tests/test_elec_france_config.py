@@ -76,7 +76,50 @@ WRONG = {
         "`odre_url` must be an http(s) URL, got 'file:///etc/passwd'",
     ),
     'source a list': ({'source': ['auto']}, '`source` must be one of auto, eco2mix, odre, got a list'),
-    'clock a mapping': ({'clock': {}}, '`clock` must be one of host, document, got a dict'),
+    'clock a mapping': (
+        {'clock': {}},
+        '`clock` must be one of host, document, or a date and time with its UTC offset '
+        '(e.g. 2023-09-22T00:21:09+00:00: a replay run as at its recording), got a dict',
+    ),
+    'clock without an offset': ({'clock': '2023-09-22T00:21:09'}, '`clock` must be one of host, document, or a date'),
+    'cross_check text': ({'cross_check': 'yes'}, "`cross_check` must be true or false, got 'yes'"),
+    'cross_check with source odre': (
+        {'source': 'odre', 'cross_check': True},
+        '`cross_check` compares éCO2mix with ODRE: with `source: odre` éCO2mix is never read; '
+        'set `source: auto` (or `eco2mix`), or `cross_check: false`',
+    ),
+    'label_overrides a list': (
+        {'label_overrides': ['Solde']},
+        '`label_overrides` must map éCO2mix labels to a series, or to {granularite code: series}, got a list',
+    ),
+    'label_overrides to an unknown series': (
+        {'label_overrides': {'Ech. physiques': 'imports'}},
+        "`label_overrides` maps 'Ech. physiques' to 'imports', which is not a series this check reads from éCO2mix; "
+        'use one of bioenergy, bioenergy.bga|bma|dec, co2_intensity, coal, consumption, '
+        'consumption_forecast.day_ahead|intraday, exchange, gas, gas.aut|ccg|cog|tac, hydro, '
+        'hydro.lake|pumped_storage|run_of_river, nuclear, oil, oil.aut|cog|tac, pumping, solar, wind',
+    ),
+    'label_overrides to what only ODRE has': (
+        {'label_overrides': {'Eolien offshore': 'wind.offshore'}},
+        "`label_overrides` maps 'Eolien offshore' to 'wind.offshore', which is not a series",
+    ),
+    'label_overrides of a number': ({'label_overrides': {12: 'gas'}}, '`label_overrides`: 12 is not an éCO2mix label'),
+    'label_overrides of an empty code': (
+        {'label_overrides': {'Gaz': {'': 'gas.ccg'}}},
+        "`label_overrides`: 'Gaz' has '' as a granularite code (text of 1 to 20 printable characters expected)",
+    ),
+    'label_overrides of a breakdown to nothing': (
+        {'label_overrides': {'Gaz': {'CCG2': None}}},
+        "`label_overrides` maps 'Gaz' ('CCG2') to None, which is not a series",
+    ),
+    'label_overrides to an empty mapping': (
+        {'label_overrides': {'Gaz': {}}},
+        "`label_overrides` maps 'Gaz' to a dict, which is not a series",
+    ),
+    'label_overrides of too many rows': (
+        {'label_overrides': {f'L{n}': 'gas' for n in range(51)}},
+        '`label_overrides` may remap at most 50 rows',
+    ),
     'co2 text': ({'co2': 'true'}, "`co2` must be true or false, got 'true'"),
     'tags of numbers': ({'tags': [1]}, '`tags` must be a list of strings, got a list'),
     'forecasts text': ({'forecasts': 'yes'}, "`forecasts` must be true or false, got 'yes'"),

@@ -98,6 +98,9 @@ def test_everything_on_reports_every_figure_with_its_exact_value_and_tags(make_c
         aggregator.assert_metric('elec_france.region.consumption', tags=[*TAGS, 'feed:odre_regional', f'region:{slug}'])
     aggregator.assert_metric('elec_france.region.production', count=12 * 6)
     aggregator.assert_metric('elec_france.data.age', count=2 + 12)
+    # éCO2mix and ODRE compared at 02:00 Paris, the latest quarter-hour both have: they agree.
+    gauge('feed.mismatches', 0)
+    aggregator.assert_service_check('elec_france.feed_consistency', AgentCheck.OK, tags=TAGS, count=1)
     aggregator.assert_all_metrics_covered()
     elec_france = {name: row for name, row in get_metadata_metrics().items() if row['integration'] == 'elec_france'}
     aggregator.assert_metrics_using_metadata(elec_france, check_symmetric_inclusion=True)
@@ -105,14 +108,14 @@ def test_everything_on_reports_every_figure_with_its_exact_value_and_tags(make_c
     assert check.get_warnings() == []
 
 
-def test_with_everything_on_an_instance_submits_171_metric_contexts(make_check, dd_run_check, aggregator):
+def test_with_everything_on_an_instance_submits_172_metric_contexts(make_check, dd_run_check, aggregator):
     last_run(make_check(), dd_run_check, aggregator)
 
     contexts = {(name, tuple(sample.tags)) for name in aggregator.metric_names for sample in aggregator.metrics(name)}
 
     # 29 of the national mix, 2 forecasts, 10 of ODRE (5 borders, 2 batteries, 2 wind, their age), 10 prices,
-    # 12 regions x (6 fuels, consumption, exchange, pumping, age).
-    assert len(contexts) == 29 + 2 + 10 + 10 + 12 * 10 == 171
+    # 12 regions x (6 fuels, consumption, exchange, pumping, age), and the cross-check's mismatches.
+    assert len(contexts) == 29 + 2 + 10 + 10 + 12 * 10 + 1 == 172
 
 
 def test_each_feed_is_asked_once_with_its_own_request(make_check, dd_run_check, server, aggregator):
@@ -222,7 +225,7 @@ def test_a_market_feed_that_cannot_be_used_is_a_warning_and_no_price(
 def test_a_region_missing_from_an_answer_keeps_its_last_reading_with_its_own_age(
     make_check, dd_run_check, server, aggregator
 ):
-    check = make_check(prices=False, grid_details=False)
+    check = make_check(prices=False, grid_details=False, cross_check=False)
     last_run(check, dd_run_check, aggregator, runs=1)  # every region at 02:00 Paris
     server.serve('odre_regional', fixture('odre_regional_2023-09-22_region_missing.json'))
     check.clock = lambda: GENERATED + 3600  # an hour later, the next regional request
@@ -238,7 +241,7 @@ def test_a_region_missing_from_an_answer_keeps_its_last_reading_with_its_own_age
 
 
 def test_regions_not_asked_for_are_neither_reported_nor_kept(make_check, dd_run_check, aggregator):
-    check = make_check(prices=False, grid_details=False, regions=['bretagne', 'ile_de_france'])
+    check = make_check(prices=False, grid_details=False, cross_check=False, regions=['bretagne', 'ile_de_france'])
 
     last_run(check, dd_run_check, aggregator, runs=1)
 

@@ -104,6 +104,13 @@ def electricity_overview(freshness):
             ('co2', 'avg:elec_france.co2_intensity{*}', 'gCO2/kWh'),
         ),
         timeseries_of('Day-ahead price by bidding area (EUR/MWh)', 'avg:elec_france.price.day_ahead{*} by {area}'),
+        # The check's comparison of éCO2mix with ODRE's copy of the same figures: 0 while they agree.
+        query_value(
+            'Series where eCO2mix and ODRE differ',
+            'max:elec_france.feed.mismatches{*}',
+            'last',
+            [('<=', 0, 'white_on_green'), ('>', 0, 'white_on_red')],
+        ),
     ]
     return dashboard(
         'electricity_overview',

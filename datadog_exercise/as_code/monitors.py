@@ -1,4 +1,4 @@
-"""The monitors: my_metric too high on a host, and the eCO2mix data going stale.
+"""The monitors: my_metric too high on a host, the eCO2mix data going stale, and eCO2mix disagreeing with ODRE.
 
 Found again by their identity tag (see ownership.py), so a rename in the UI is undone by the next apply.
 Each message has one block per state, and each block @-mentions the handle given with `--notify`, so
@@ -17,6 +17,7 @@ from .freshness import in_words
 
 MY_METRIC = 'my_metric is high on {{host.name}}'
 DATA_FRESHNESS = 'France electricity: eCO2mix data is stale'
+FEED_CONSISTENCY = 'France electricity: eCO2mix and ODRE disagree'
 
 # The quiet-hours downtime silences the monitor carrying all of these tags (see downtimes.py).
 MY_METRIC_TAGS = tuple(ownership.tags('my_metric'))
@@ -62,6 +63,23 @@ The eCO2mix data is fresh again ({{value}} s old). $notify
 {{/is_recovery}}""")
 
 
+# The check compares the feeds at each éCO2mix answer against ODRE's latest, which changes every hour: a figure
+# revised by RTE between the two copies differs for an hour at most; a label read as the wrong series differs at
+# every comparison. Two hours of differences without a break is the second.
+FEED_CONSISTENCY_MINUTES = 120
+
+FEED_CONSISTENCY_MESSAGE = Template("""\
+{{#is_alert}}
+eCO2mix and ODRE have published different figures for the same quarter-hour ({{value}} series) for $minutes \
+minutes: RTE's XML has most likely changed (a renamed or swapped label). The service check \
+elec_france.feed_consistency names each series with both values, and `datadog-exercise doctor` says what an \
+unknown label most likely is; map it with `label_overrides` in the elec_france configuration. $notify
+{{/is_alert}}
+{{#is_recovery}}
+eCO2mix and ODRE agree again. $notify
+{{/is_recovery}}""")
+
+
 def my_metric_monitor(notify):
     """Warning over 500, alert over 800, per host, on the 5-minute average; no data after 10 minutes."""
     return Monitor(
@@ -102,6 +120,20 @@ def data_freshness_monitor(notify, freshness):
     )
 
 
+def feed_consistency_monitor(notify):
+    """Alerts when the check's comparison of éCO2mix with ODRE found differences for two hours without a break.
+
+    No data is not an alert: the gauge is only sent once both feeds have a quarter-hour in common (`cross_check`)."""
+    return Monitor(
+        name=FEED_CONSISTENCY,
+        type=MonitorType.QUERY_ALERT,
+        query=f'min(last_{FEED_CONSISTENCY_MINUTES // 60}h):max:elec_france.feed.mismatches{{*}} > 0',
+        message=FEED_CONSISTENCY_MESSAGE.substitute(notify=notify, minutes=FEED_CONSISTENCY_MINUTES),
+        tags=ownership.tags('elec_france_feed_consistency'),
+        options=MonitorOptions(thresholds=MonitorThresholds(critical=0), notify_no_data=False),
+    )
+
+
 def monitors(notify, freshness):
     """Each monitor, in the order apply sends them. Its key is the identity tag it carries."""
-    return [my_metric_monitor(notify), data_freshness_monitor(notify, freshness)]
+    return [my_metric_monitor(notify), data_freshness_monitor(notify, freshness), feed_consistency_monitor(notify)]

@@ -4,10 +4,16 @@ A series is identified by a `SeriesKey`: the series name and its qualifier: for 
 sub-technology rows the technology, for a commercial exchange the border, for a consumption
 forecast its horizon; `None` for a total (`granularite='Global'`). Totals are never rebuilt from
 sub-rows: RTE's sub-rows do not always add up to the published total.
+
+A user can add to the table without a release (`label_overrides`): `xml_row` looks a row up in their
+overrides first, then in the table; the parser is given the overrides, so it stays a pure function.
 """
 
 import functools
+from collections.abc import Mapping
 from typing import NamedTuple
+
+from .reading import shown
 
 
 class SeriesKey(NamedTuple):
@@ -129,6 +135,76 @@ ODRE_IGNORED = frozenset({'perimetre', 'nature', 'date', 'heure', 'date_heure'})
 
 # Every series a snapshot can hold.
 KNOWN_SERIES = frozenset({*CORE_SERIES, CO2_INTENSITY, *BREAKDOWN_SERIES, *FORECASTS, *DETAIL_SERIES})
+
+
+# What an override may map an XML row to: every series the XML's rows are read as (totals, breakdowns,
+# forecasts, CO2), named as `series` or `series.qualifier` (`exchange`, `hydro.run_of_river`).
+XML_TARGETS = frozenset({*CORE_SERIES, CO2_INTENSITY, *FORECASTS, *BREAKDOWN_SERIES})
+
+
+def target_name(key):
+    """How configuration and messages name a series: `series`, or `series.qualifier`."""
+    return key.series if key.qualifier is None else f'{key.series}.{key.qualifier}'
+
+
+TARGETS = {target_name(key): key for key in sorted(XML_TARGETS, key=target_name)}
+
+# How a row of the XML is read.
+KNOWN = 'known'  # by the table
+OVERRIDDEN = 'overridden'  # by the user's label_overrides
+IGNORED = 'ignored'  # a label the feed is known to carry and the check does not report
+UNKNOWN = 'unknown'
+
+# What a series is, in words (the drift diagnosis says what an unknown row most likely is).
+DESCRIPTIONS = {
+    'nuclear': 'nuclear production',
+    'coal': 'coal production',
+    'gas': 'gas production',
+    'oil': 'oil production',
+    'hydro': 'hydro production',
+    'wind': 'wind production',
+    'solar': 'solar production',
+    'bioenergy': 'bioenergy production',
+    'pumping': 'the pumped-storage pumping',
+    'exchange': 'the exchange balance',
+    'consumption': 'the consumption',
+    'co2_intensity': 'the CO2 intensity',
+    'consumption_forecast': 'a consumption forecast',
+    'commercial_exchange': 'a commercial exchange',
+    'battery_charging': 'the batteries charging',
+    'battery_discharging': 'the batteries discharging',
+}
+
+
+def describe(key):
+    """A series in words: `the exchange balance`, `hydro production (run_of_river)`."""
+    words = DESCRIPTIONS.get(key.series, key.series)
+    return words if key.qualifier is None else f'{words} ({key.qualifier})'
+
+
+def row_name(label, granularity):
+    """An XML row as messages name it: its label, and its breakdown code when it has one (both quoted, truncated)."""
+    if override_code(granularity) is None:
+        return shown(label)
+    return f'{shown(label)} ({shown(granularity, 10)})'
+
+
+def override_code(granularity):
+    """The code under which an override of a row with this `granularite` is looked up: None for a total row."""
+    return None if granularity in (None, '', XML_TOTAL_ROW) else granularity.upper()
+
+
+def xml_row(label, granularity, overrides: Mapping | None = None):
+    """(how the row is read: KNOWN, OVERRIDDEN, IGNORED or UNKNOWN, its key or None) for an XML `<type v=...
+    granularite=...>` row. `overrides` maps (label, override_code(granularite)) to a key of XML_TARGETS."""
+    if overrides and isinstance(label, str):
+        key = overrides.get((label, override_code(granularity)))
+        if key is not None:
+            return OVERRIDDEN, key
+    key = xml_series_key(label, granularity)
+    if key is not None:
+        return KNOWN, key
+    return (IGNORED if label in XML_IGNORED else UNKNOWN), None
 
 
 @functools.lru_cache(maxsize=256)

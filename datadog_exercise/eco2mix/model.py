@@ -79,6 +79,9 @@ class MappedSeries:
 class Day:
     date: date
     series: Mapping[SeriesKey, Series]
+    # Rows the label table does not know, by (label, granularite), their values read as plain numbers: the drift
+    # diagnosis compares them with ODRE's series. Only the first few of a document are kept (xmlfeed.py).
+    unknown: Mapping[tuple[str | None, str | None], Series] = field(default_factory=dict)
 
     @cached_property
     def numbering(self):
@@ -92,6 +95,36 @@ class Day:
         return slot_start(self.date, slot, self.numbering)
 
 
+MAX_LABELS_SEEN = 100  # the table knows about 40 rows: more distinct ones are only counted
+
+
+class LabelsSeen:
+    """Every distinct row of an XML answer, by (label, granularite), and how it was read (labels.xml_row): the
+    first MAX_LABELS_SEEN kept, the rest counted. Labels are the feed's text, truncated to MAX_LABEL_TEXT."""
+
+    __slots__ = ('more', 'rows')
+
+    def __init__(self):
+        self.rows = {}  # (label, granularite) -> (reading, key or None)
+        self.more = 0  # distinct rows seen but not kept
+
+    def add(self, label, granularity, reading, key):
+        name = (_truncated(label), _truncated(granularity))
+        if name in self.rows:
+            return
+        if len(self.rows) < MAX_LABELS_SEEN:
+            self.rows[name] = (reading, key)
+        else:
+            self.more += 1
+
+
+MAX_LABEL_TEXT = 100
+
+
+def _truncated(text):
+    return text[:MAX_LABEL_TEXT] if isinstance(text, str) else None
+
+
 @dataclass(frozen=True)
 class Document:
     """A parsed feed answer: its days in date order, and what the parser could not use."""
@@ -102,6 +135,7 @@ class Document:
     # Both are found while the days are read (the XML is read lazily): look at them after using the days.
     unknown_labels: Tally = field(default_factory=Tally, compare=False)  # rows the label table does not know
     problems: Tally = field(default_factory=Tally, compare=False)  # values that could not be used
+    labels: LabelsSeen = field(default_factory=LabelsSeen, compare=False)  # XML rows and how each was read
 
 
 @dataclass(frozen=True)
@@ -177,4 +211,15 @@ class Snapshot:
         return self.share(LOW_CARBON_FUELS)
 
 
-__all__ = ['ECO2MIX', 'ODRE', 'Day', 'Document', 'FeedError', 'MappedSeries', 'Numbering', 'Series', 'Snapshot']
+__all__ = [
+    'ECO2MIX',
+    'ODRE',
+    'Day',
+    'Document',
+    'FeedError',
+    'LabelsSeen',
+    'MappedSeries',
+    'Numbering',
+    'Series',
+    'Snapshot',
+]

@@ -12,15 +12,18 @@ import itertools
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from .body import MAX_BYTES, MISSING, parse_xml
-from .labels import XML_IGNORED, XML_TOTAL_ROW, xml_series_key
-from .model import ECO2MIX, Day, Document, FeedError
+from .labels import UNKNOWN, row_name, xml_row
+from .model import ECO2MIX, Day, Document, FeedError, LabelsSeen
 from .plausible import is_plausible, plausible_range
 from .reading import Tally, excerpt, feed_day, feed_number, in_range, shown
 from .slots import MAX_SLOTS
 
 DAY_TAG = 'mixtr'
+# Unknown rows of a day kept with their values, for the drift diagnosis; the others are only named and counted.
+MAX_UNKNOWN_ROWS = 5
 MARKET_DAY_TAG = 'donneesMarche'
 MAX_DAYS = 62  # two months: more than any request this project makes (the check asks for two days)
 OTHER_FEED = f'the market-prices feed (<{MARKET_DAY_TAG}> days, getDonneesMarche), not éCO2mix (<{DAY_TAG}> days)'
@@ -28,22 +31,33 @@ _DATE_ACTUELLE = re.compile(r'[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]
 _PERIODE = re.compile(r'[0-9]{1,3}')
 
 
-def parse(body, max_bytes=MAX_BYTES):
-    """Parse an éCO2mix XML body. Raises FeedError, and nothing else, for anything that is not one."""
+def parse(body, max_bytes=MAX_BYTES, overrides=None):
+    """Parse an éCO2mix XML body. Raises FeedError, and nothing else, for anything that is not one.
+
+    `overrides` ({(label, labels.override_code(granularite)): key}, the `label_overrides` option) are read before
+    the label table."""
     root = liste(body, max_bytes, 'éCO2mix XML')
-    unknown = Tally()
-    problems = Tally()
-    days = [
-        Day(day, DayRows(element, day, unknown, problems))
-        for day, element in day_elements(root, DAY_TAG, {MARKET_DAY_TAG: OTHER_FEED}, problems)
-    ]
+    found = _Found(Tally(), Tally(), LabelsSeen())
+    days = []
+    for day, element in day_elements(root, DAY_TAG, {MARKET_DAY_TAG: OTHER_FEED}, found.problems):
+        rows = DayRows(element, day, found, overrides)
+        days.append(Day(day, rows, UnknownRows(rows)))
     return Document(
         feed=ECO2MIX,
         days=tuple(sorted(days, key=lambda day: day.date)),
-        generated_at=_generated_at(root, problems),
-        unknown_labels=unknown,
-        problems=problems,
+        generated_at=_generated_at(root, found.problems),
+        unknown_labels=found.unknown_labels,
+        problems=found.problems,
+        labels=found.labels,
     )
+
+
+class _Found(NamedTuple):
+    """What reading the rows finds, recorded in the document as the caller reads its days."""
+
+    unknown_labels: Tally
+    problems: Tally
+    labels: LabelsSeen
 
 
 def liste(body, max_bytes, expected):
@@ -102,34 +116,47 @@ def _generated_at(root, problems):
 
 class DayRows(Mapping):
     """The series of one day element, indexed by label on first use: a 31-day answer only pays for the
-    days the caller reads. Unknown labels and repeated rows are recorded then."""
+    days the caller reads. Labels, unknown rows and repeated rows are recorded in the document then."""
 
-    __slots__ = ('_day', '_element', '_problems', '_rows', '_unknown')
+    __slots__ = ('_day', '_element', '_found', '_overrides', '_rows', '_unknown')
 
-    def __init__(self, element, day, unknown, problems):
+    def __init__(self, element, day, found, overrides):
         self._element = element
         self._day = day
-        self._unknown = unknown
-        self._problems = problems
+        self._found = found
+        self._overrides = overrides
         self._rows = None
+        self._unknown = None
 
     def _index(self):
         if self._rows is None:
-            self._rows = {}
+            self._rows, self._unknown = {}, {}
+            labels, problems = self._found.labels, self._found.problems
             for row in self._element.iterchildren('type'):
                 label, granularity = row.get('v'), row.get('granularite')
-                key = xml_series_key(label, granularity)
+                reading, key = xml_row(label, granularity, self._overrides)
+                labels.add(label, granularity, reading, key)
                 if key is None:
-                    if label not in XML_IGNORED:
-                        self._unknown.add(_row_name(label, granularity))
+                    if reading == UNKNOWN:
+                        self._found.unknown_labels.add(row_name(label, granularity))
+                        self._keep_unknown(row, label, granularity)
                 elif key in self._rows:
-                    self._problems.add(
-                        f'{self._day}: series {_row_name(label, granularity)} appears twice; the first one is used'
-                    )
+                    name = row_name(label, granularity)
+                    problems.add(f'{self._day}: series {name} appears twice; the first one is used')
                 else:
-                    self._rows[key] = XmlSeries(row, key, (self._day, label), self._problems)
+                    self._rows[key] = XmlSeries(row, key, (self._day, label), problems)
             self._element = None
         return self._rows
+
+    def _keep_unknown(self, row, label, granularity):
+        name = (label, granularity)
+        if name not in self._unknown and len(self._unknown) < MAX_UNKNOWN_ROWS:
+            # Their problems are not the document's: the row is not read for the figures.
+            self._unknown[name] = XmlSeries(row, None, (self._day, label), Tally())
+
+    def unknown(self):
+        self._index()
+        return self._unknown
 
     def __getitem__(self, key):
         return self._index()[key]
@@ -141,15 +168,27 @@ class DayRows(Mapping):
         return len(self._index())
 
 
-def _row_name(label, granularity):
-    """A row as a message names it: its label, and its breakdown code when it has one."""
-    if granularity in (None, '', XML_TOTAL_ROW):
-        return shown(label)
-    return f'{shown(label)} ({shown(granularity, 10)})'
+class UnknownRows(Mapping):
+    """The unknown rows a DayRows keeps, indexed with it on first use."""
+
+    __slots__ = ('_rows',)
+
+    def __init__(self, rows):
+        self._rows = rows
+
+    def __getitem__(self, name):
+        return self._rows.unknown()[name]
+
+    def __iter__(self):
+        return iter(self._rows.unknown())
+
+    def __len__(self):
+        return len(self._rows.unknown())
 
 
 class XmlSeries:
-    """The values of one `<type>` row, decoded on demand from its last `<valeur>` backwards.
+    """The values of one `<type>` row, decoded on demand from its last `<valeur>` backwards. A row of an unknown
+    series (key None) has no plausible range: its values are any number the feed can write (reading.py).
 
     The check only needs the latest quarter-hours, so a row is read from its end, and only as far
     as asked: the latest quarter-hour of a 31-day document costs a few elements per row. Slots
@@ -248,7 +287,7 @@ class XmlSeries:
         value = feed_number(text)
         if value is None:
             self._problems.add(f'{self._label()} slot {slot}: value {shown(text)} is not a number')
-        elif not is_plausible(self._key, value):
+        elif self._key is not None and not is_plausible(self._key, value):
             low, high = plausible_range(self._key)
             self._problems.add(
                 f'{self._label()} slot {slot}: {value:g} is outside the plausible range of {self._key.series} '

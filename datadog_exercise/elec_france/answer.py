@@ -8,12 +8,30 @@ fetched on their own schedule (their readings below): their faults are warnings.
 
 from datetime import UTC, datetime, timedelta
 
+from datadog_exercise.eco2mix import market, odre, regional, xmlfeed
 from datadog_exercise.eco2mix.labels import CO2_INTENSITY, COMMERCIAL_EXCHANGES, CORE_SERIES, feed_label
 from datadog_exercise.eco2mix.model import FeedError
 from datadog_exercise.eco2mix.slots import QUARTER_HOUR, paris_day
 from datadog_exercise.eco2mix.snapshot import core_series_without_value, latest_snapshot, latest_value
 
+from . import feeds
 from .policy import latest_acceptable
+
+PARSERS = {
+    feeds.ECO2MIX_MIX: xmlfeed.parse,
+    feeds.ECO2MIX_CO2: xmlfeed.parse,
+    feeds.ODRE: odre.parse,
+    feeds.ODRE_REGIONAL: regional.parse,
+    feeds.MARKET: market.parse,
+}
+
+
+def parsed(feed, body, config):
+    """The answer of `feed` parsed as the check parses it (the byte cap of its request, the user's label_overrides
+    for éCO2mix's XML), or FeedError."""
+    if feed in (feeds.ECO2MIX_MIX, feeds.ECO2MIX_CO2):
+        return xmlfeed.parse(body, feeds.MAX_BYTES[feed], config.label_overrides)
+    return PARSERS[feed](body, feeds.MAX_BYTES[feed])
 
 
 def reported_snapshot(document, now, required=CORE_SERIES):

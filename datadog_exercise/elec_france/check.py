@@ -10,33 +10,31 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from datadog_checks.base import AgentCheck
-from datadog_checks.base.utils.http import RequestsWrapper
 
 from datadog_exercise import __version__
-from datadog_exercise.eco2mix import market, odre, regional, xmlfeed
+from datadog_exercise.eco2mix import market
 from datadog_exercise.eco2mix.model import ODRE, FeedError
 from datadog_exercise.eco2mix.slots import PARIS
 from datadog_exercise.eco2mix.snapshot import with_co2
 
-from . import feeds, policy
-from .answer import co2_reading, odre_reading, prices_reading, regional_reading, reported_snapshot
+from . import crosscheck, feeds, policy
+from .answer import co2_reading, odre_reading, parsed, prices_reading, regional_reading, reported_snapshot
 from .config import parse_config
-from .fetch import FetchError, get_body
+from .fetch import FetchError, budgeted_http, get_body
 from .metrics import DETAILS, FORECAST, MIX, price_metrics, regional_metrics, snapshot_metrics
-from .state import FeedState, FetchState
-from .transport import BudgetedSession
+from .state import FeedState, FetchState, Verification
 
 STATE_KEY = 'state'
+CROSS_CHECK_KEY = 'cross_check'
 PROBLEMS_SHOWN = 3
 # ODRE publishes an hour or two after éCO2mix and is fetched hourly: its figures are reported while younger
 # than max_data_age plus this.
 ODRE_LAG_SECONDS = 2 * 3600
-PARSERS = {
-    feeds.ECO2MIX_MIX: xmlfeed.parse,
-    feeds.ECO2MIX_CO2: xmlfeed.parse,
-    feeds.ODRE: odre.parse,
-    feeds.ODRE_REGIONAL: regional.parse,
-    feeds.MARKET: market.parse,
+# A service check's status for each verdict of the comparison of éCO2mix with ODRE.
+CONSISTENCY = {
+    crosscheck.OK: AgentCheck.OK,
+    crosscheck.WARNING: AgentCheck.WARNING,
+    crosscheck.UNKNOWN: AgentCheck.UNKNOWN,
 }
 
 
@@ -54,17 +52,13 @@ class ElecFranceCheck(AgentCheck):
         """The Agent's requests wrapper, built from the instance as AgentCheck.http builds it (every proxy,
         TLS and auth option applies), on a session that holds each fetch to its budget (transport.py)."""
         if getattr(self, '_budgeted_http', None) is None:
-            wrapper = RequestsWrapper(
-                self.instance or {}, self.init_config, self.HTTP_CONFIG_REMAPPER, self.log, session=BudgetedSession()
-            )
-            # Chasing a missing intermediate certificate (AIA) opens connections outside any budget: the
-            # chain comes from `tls_ca_cert` or `tls_intermediate_ca_certs` instead.
-            wrapper.aia_chasing_max_depth = 0
-            self._budgeted_http = wrapper
+            self._budgeted_http = budgeted_http(self.instance or {}, self.init_config, self.log)
         return self._budgeted_http
 
     def _initialize(self):
         self.config = parse_config(self.instance)
+        if isinstance(self.config.clock, datetime):
+            self.clock = self.config.clock.timestamp  # a replay, run as at its recording
         self.http  # noqa: B018 - the wrapper checks its own options (proxy, tls_*, auth) now, not in a fetch
         self.state = FetchState.from_json(self.read_persistent_cache(STATE_KEY))
         self.scheduled = {
@@ -75,9 +69,13 @@ class ElecFranceCheck(AgentCheck):
             self.scheduled[feeds.ODRE_REGIONAL] = policy.with_regions(
                 self.scheduled[feeds.ODRE_REGIONAL], self.config.regions
             )
+        self.verification = Verification()
+        if self.config.cross_check:
+            self.verification = Verification.from_json(self.read_persistent_cache(CROSS_CHECK_KEY))
 
     def check(self, _):
         now = self.clock()
+        self.answers = {}  # this run's parsed answers, by feed: what the cross-check reads
         self.state = policy.within_clock(self.state, now)
         if policy.fetch_due(self.state, now):
             self.state = self._refresh(now)
@@ -89,6 +87,8 @@ class ElecFranceCheck(AgentCheck):
         if feed is not None:
             self.scheduled[feed] = self._refresh_scheduled(feed, now)
             self.write_persistent_cache(feed, self.scheduled[feed].to_json(feed))
+        if self.config.cross_check:
+            self._verify(now)
         self._report(now)
 
     # ---- fetching ------------------------------------------------------------------------------------------
@@ -131,9 +131,10 @@ class ElecFranceCheck(AgentCheck):
         endpoint = request.endpoint
         body = get_body(self.http, endpoint.url, request.params, self.config.timeout, request.max_bytes, endpoint.auth)
         try:
-            return PARSERS[feed](body, request.max_bytes)
+            self.answers[feed] = parsed(feed, body, self.config)
         except FeedError as error:
             raise FetchError(f'{request.what} answer unusable: {error}') from None
+        return self.answers[feed]
 
     def _warn_about(self, what, unknown, problems):
         """What the parser could not use, once the answer has been read: one warning per kind, bounded."""
@@ -164,10 +165,12 @@ class ElecFranceCheck(AgentCheck):
         """The state of `feed` after fetching it: a failure is a warning, never an outage of the national mix."""
         what = feeds.WHAT[feed]
         state = self.scheduled[feed]
+        # ODRE's fallback answer, when éCO2mix failed this run, is the same request: it serves here too.
+        fetched = feed in self.answers
         try:
-            answer = self._parsed(feed, now)
+            answer = self.answers[feed] if fetched else self._parsed(feed, now)
             try:
-                reading = self._reading(feed, answer, now)
+                reading = self._reading(feed, answer, now, warned=fetched)
             except FeedError as error:
                 raise FetchError(f'{what} answer unusable: {error}') from None
         except FetchError as error:
@@ -175,11 +178,13 @@ class ElecFranceCheck(AgentCheck):
             return policy.after_scheduled_failure(state, now, str(error), policy.not_before(now, error.retry_after))
         return policy.after_scheduled_reading(feed, state, now, reading)
 
-    def _reading(self, feed, answer, now):
-        """What a scheduled feed's answer gives (answer.py), its unusable parts said in warnings."""
+    def _reading(self, feed, answer, now, warned=False):
+        """What a scheduled feed's answer gives (answer.py), its unusable parts said in warnings (unless `warned`
+        already: the answer served the national mix first)."""
         what = feeds.WHAT[feed]
         if feed == feeds.ODRE:
-            self._warn_about(what, answer.unknown_labels, answer.problems)
+            if not warned:
+                self._warn_about(what, answer.unknown_labels, answer.problems)
             return odre_reading(answer, now)
         if feed == feeds.ODRE_REGIONAL:
             self._warn_about(what, answer.unknown_fields, answer.problems)
@@ -193,6 +198,16 @@ class ElecFranceCheck(AgentCheck):
             return reading
         self._warn_about(what, answer.unknown_areas, answer.problems)
         return prices_reading(answer, now)
+
+    def _verify(self, now):
+        """Keep this run's answers in the cross-check's windows; say what unknown éCO2mix rows most likely are."""
+        verification = crosscheck.updated(self.verification, self.answers, now)
+        if verification != self.verification:
+            self.verification = verification
+            self.write_persistent_cache(CROSS_CHECK_KEY, verification.to_json())
+        if feeds.ECO2MIX_MIX in self.answers:
+            for line in crosscheck.diagnosis(verification):
+                self.warning('éCO2mix type=mix: %s', line)
 
     # ---- reporting -----------------------------------------------------------------------------------------
 
@@ -216,7 +231,7 @@ class ElecFranceCheck(AgentCheck):
             if self.config.grid_details and snapshot.feed == ODRE:
                 parts.append(DETAILS)
             self._report_snapshot(snapshot, parts, reference, self.config.max_data_age, 'production is')
-        if feeds.ODRE in self.scheduled and (snapshot is None or snapshot.feed != ODRE):
+        if self.config.grid_details and feeds.ODRE in self.scheduled and (snapshot is None or snapshot.feed != ODRE):
             reading = self.scheduled[feeds.ODRE].reading
             if reading is not None:
                 limit = self.config.max_data_age + ODRE_LAG_SECONDS
@@ -226,6 +241,14 @@ class ElecFranceCheck(AgentCheck):
             self._report_regions(reference)
         if feeds.MARKET in self.scheduled:
             self._report_prices(reference)
+        self._report_consistency()
+
+    def _report_consistency(self):
+        verdict = crosscheck.verdict(self.verification) if self.config.cross_check else crosscheck.OFF
+        tags = list(self.config.tags)
+        self.service_check('feed_consistency', CONSISTENCY[verdict.status], tags=tags, message=verdict.message)
+        if verdict.mismatches is not None:
+            self.gauge('feed.mismatches', verdict.mismatches, tags=tags)
 
     def _report_snapshot(self, snapshot, parts, reference, limit, what):
         tags = [*self.config.tags, f'feed:{snapshot.feed}']

@@ -6,20 +6,21 @@ The check asks these feeds (`request` builds one, `requests` all that a configur
 - `eco2mix_co2`: the same, `type=co2` (option `co2`); each half-hour.
 - `odre`: ODRE's national records, newest first: the national mix with `source: odre`, or when éCO2mix fails
   with `source: auto` (each quarter-hour); and once an hour for the borders, batteries and wind split
-  (`grid_details`). Both are the same request.
+  (`grid_details`) and the comparison of éCO2mix with ODRE (`cross_check`): one request for both. All are the
+  same request.
 - `odre_regional`: ODRE's regional records, newest first (`regions`); once an hour.
 - `market`: RTE's day-ahead prices, today and tomorrow (`prices`); once a day, after the auction.
 
 Days are Paris days. A command that records the feeds' answers sends exactly what the check sends.
+Nothing here needs the Agent's base package: `check --replay DIR` reads recordings before the runner loads it.
 """
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from datadog_exercise.eco2mix.consistency import ODRE_WINDOW
 from datadog_exercise.eco2mix.regional import SLUGS
 from datadog_exercise.eco2mix.slots import PARIS, paris_day
-
-from .config import Endpoint
 
 ECO2MIX_MIX = 'eco2mix_mix'
 ECO2MIX_CO2 = 'eco2mix_co2'
@@ -27,7 +28,7 @@ ODRE = 'odre'
 ODRE_REGIONAL = 'odre_regional'
 MARKET = 'market'
 
-ODRE_ROWS = 8  # two hours of quarter-hours, newest first
+ODRE_ROWS = ODRE_WINDOW  # two hours of quarter-hours, newest first: what the cross-check compares
 REGIONAL_ROWS = 8 * len(SLUGS)  # the same two hours for each region (ODRE's `limit` is at most 100)
 # Bytes one fetch may receive, headers included, about ten times a normal answer: a two-day éCO2mix answer is
 # about 100 KB, eight national ODRE records about 8 KB, 96 regional records about 100 KB, two days of prices
@@ -46,6 +47,14 @@ WHAT = {
     ODRE_REGIONAL: 'ODRE regional',
     MARKET: 'éCO2mix market prices',
 }
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where a feed is asked (config.py builds it from the instance's URL options)."""
+
+    url: str  # without userinfo: it never reaches a message or a log
+    auth: tuple[str, str] | None = None  # the URL's `user:password@`, sent as HTTP basic auth
 
 
 @dataclass(frozen=True)
@@ -97,8 +106,9 @@ def national_feeds(config):
 def scheduled_feeds(config):
     """The feeds fetched on their own schedule (policy.py), besides the national mix and its CO2."""
     feeds = []
-    # With `source: odre` every national fetch is an ODRE answer already: it carries the details too.
-    if config.grid_details and config.source != 'odre':
+    # With `source: odre` every national fetch is an ODRE answer already: it carries the details too (and there
+    # is no éCO2mix answer to compare it with).
+    if (config.grid_details or config.cross_check) and config.source != 'odre':
         feeds.append(ODRE)
     if config.regions:
         feeds.append(ODRE_REGIONAL)

@@ -16,6 +16,7 @@ check (`datadog-exercise plot`), a plain transport.BudgetedSession. Within `time
 import email.utils
 import re
 import zlib
+from dataclasses import dataclass
 from datetime import UTC
 from http import HTTPStatus
 from urllib.parse import urljoin, urlsplit
@@ -25,7 +26,7 @@ import urllib3
 
 from datadog_exercise.eco2mix.reading import excerpt, shown
 
-from .transport import Budget, BudgetExceeded
+from .transport import Budget, BudgetedSession, BudgetExceeded
 
 MAX_REDIRECTS = 5
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -38,18 +39,63 @@ _USERINFO = re.compile(r'(?<=//)[^/@\s]*@')
 _CONNECTION_PREFIX = re.compile(r'^(<[^>]*>|\w*Connection\(host=[^)]*\)): ')
 
 
-class FetchError(Exception):
-    """The feed could not be read. `retry_after` is what the server asked for: seconds, or an aware datetime."""
+# The response headers `record` keeps: what says what the body is, when it was made, and what the server asked.
+KEPT_HEADERS = (
+    'Content-Type',
+    'Content-Encoding',
+    'Content-Length',
+    'Date',
+    'Last-Modified',
+    'ETag',
+    'Cache-Control',
+    'Retry-After',
+)
+MAX_HEADER = 200  # characters of a kept header's value
 
-    def __init__(self, message, retry_after=None):
+
+class FetchError(Exception):
+    """The feed could not be read. `retry_after` is what the server asked for: seconds, or an aware datetime;
+    `status` the HTTP status of an answer refused for it."""
+
+    def __init__(self, message, retry_after=None, status=None):
         super().__init__(message)
         self.retry_after = retry_after
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A 200 answer: its body decompressed, and the headers of KEPT_HEADERS it had (values truncated)."""
+
+    body: bytes
+    status: int
+    headers: dict
 
 
 def get_body(http, url, params, timeout, max_bytes, auth=None):
     """The body of a 200 answer, decompressed. `http` is a RequestsWrapper on a transport.BudgetedSession, or a
     transport.BudgetedSession."""
+    return get_answer(http, url, params, timeout, max_bytes, auth).body
+
+
+def get_answer(http, url, params, timeout, max_bytes, auth=None):
+    """The 200 answer, as get_body fetches it, with its status and kept headers."""
     return _Fetch(http, url, timeout, auth).run(params, max_bytes)
+
+
+def budgeted_http(instance, init_config, log):
+    """The Agent's requests wrapper, built from the instance as AgentCheck.http builds it (every proxy, TLS and auth
+    option applies), on a session that holds each fetch to its budget (transport.py): the check's `self.http`, and
+    what `record` and `doctor` fetch with, so that they send what the check sends."""
+    # Imported here: `plot` fetches without the Agent's wrapper, and need not load the Agent's base package.
+    from datadog_checks.base import AgentCheck
+    from datadog_checks.base.utils.http import RequestsWrapper
+
+    wrapper = RequestsWrapper(instance, init_config, AgentCheck.HTTP_CONFIG_REMAPPER, log, session=BudgetedSession())
+    # Chasing a missing intermediate certificate (AIA) opens connections outside any budget: the chain comes from
+    # `tls_ca_cert` or `tls_intermediate_ca_certs` instead.
+    wrapper.aia_chasing_max_depth = 0
+    return wrapper
 
 
 def origin_of(url):
@@ -157,8 +203,9 @@ class _Fetch:
                     continue
                 if status != 200:
                     retry_after = parse_retry_after(response.headers.get('Retry-After'))
-                    raise FetchError(_status_message(self.origin, status, response.headers), retry_after)
-                return self._body(response, budget)
+                    raise FetchError(_status_message(self.origin, status, response.headers), retry_after, status)
+                kept = {name: response.headers[name][:MAX_HEADER] for name in KEPT_HEADERS if name in response.headers}
+                return Answer(self._body(response, budget), status, kept)
         raise FetchError(f'{self.origin} redirected more than {MAX_REDIRECTS} times')
 
     def _get(self, url, params, timeout):

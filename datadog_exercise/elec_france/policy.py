@@ -20,7 +20,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from datadog_exercise.eco2mix.slots import PARIS, QUARTER_HOUR, paris_day
 
-from .feeds import MARKET, ODRE, ODRE_REGIONAL
+from .feeds import ECO2MIX_CO2, ECO2MIX_MIX, MARKET, ODRE, ODRE_REGIONAL
 from .state import MAX_ERROR, MAX_FAILURES
 
 PUBLICATION_LAG = timedelta(minutes=22)  # from a quarter-hour's start to its publication, with a margin
@@ -230,3 +230,27 @@ def _in_the_future(feed, reading, now):
         return any(quarter_hour.end > latest for quarter_hour in reading.values())
     tomorrow = paris_day(latest) + timedelta(days=1)
     return any(area_day.date > tomorrow for area_day in reading)
+
+
+# ---- what the schedule costs ---------------------------------------------------------------------------------
+
+
+def budget(config):
+    """[(feed, requests, period, why)] that `config` makes the check send in steady state, whatever its interval: what
+    the schedule above gives (`tests/test_elec_france_budget.py` measures it on a simulated day)."""
+    rows = []
+    if config.source == 'odre':
+        rows.append((ODRE, 4, 'hour', 'the national mix and its details, one per quarter-hour'))
+    else:
+        rows.append((ECO2MIX_MIX, 4, 'hour', 'the national mix, one per quarter-hour'))
+        if config.co2:
+            rows.append((ECO2MIX_CO2, 2, 'hour', 'the CO2 intensity, one per half-hour'))
+        wanted = (('the borders, batteries, wind split', config.grid_details), ('the cross-check', config.cross_check))
+        purposes = [purpose for purpose, on in wanted if on]
+        if purposes:
+            rows.append((ODRE, 1, 'hour', ' and '.join(purposes) + ': one request for both' * (len(purposes) > 1)))
+    if config.regions:
+        rows.append((ODRE_REGIONAL, 1, 'hour', f'{len(config.regions)} region(s)'))
+    if config.prices:
+        rows.append((MARKET, 1, 'day', 'the day-ahead prices, after the auction (and one at start)'))
+    return rows

@@ -11,11 +11,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from datadog_exercise.eco2mix import regional
+from datadog_exercise.eco2mix.consistency import (
+    ECO2MIX_WINDOW,
+    MAX_DIAGNOSED,
+    MIX_COMPARED,
+    ODRE_SERIES,
+    ODRE_WINDOW,
+    UnknownRow,
+    Window,
+)
 from datadog_exercise.eco2mix.labels import CO2_INTENSITY, CORE_SERIES, KNOWN_SERIES, SeriesKey
 from datadog_exercise.eco2mix.market import AREAS, MAX_PERIOD, AreaDay, Numbering, Resolution
-from datadog_exercise.eco2mix.model import ECO2MIX, ODRE, Snapshot
+from datadog_exercise.eco2mix.model import ECO2MIX, MAX_LABEL_TEXT, ODRE, Snapshot
 from datadog_exercise.eco2mix.plausible import is_plausible, is_plausible_price, is_plausible_regional
-from datadog_exercise.eco2mix.reading import MAX_INSTANT_TEXT, feed_day, in_range
+from datadog_exercise.eco2mix.reading import MAX_INSTANT_TEXT, MAX_NUMBER, feed_day, in_range
 
 from . import feeds
 
@@ -58,11 +67,7 @@ class FetchState:
     def from_json(cls, text):
         """The saved state, or a fresh one when there is none or any part of it is not what to_json writes."""
         try:
-            if not isinstance(text, str) or len(text) > MAX_TEXT:
-                raise _Invalid
-            saved = json.loads(text, parse_constant=_refuse)
-            if not isinstance(saved, dict) or saved.get('format') != FORMAT:
-                raise _Invalid
+            saved = _saved(text)
             return cls(
                 snapshot=_optional(saved, 'snapshot', _snapshot_from_dict),
                 as_of=_optional(saved, 'as_of', _instant),
@@ -112,11 +117,7 @@ class FeedState:
         """The saved state of `feed`, or a fresh one when there is none or any part of it is not what to_json
         writes."""
         try:
-            if not isinstance(text, str) or len(text) > MAX_TEXT:
-                raise _Invalid
-            saved = json.loads(text, parse_constant=_refuse)
-            if not isinstance(saved, dict) or saved.get('format') != FORMAT or saved.get('feed') != feed:
-                raise _Invalid
+            saved = _saved(text, feed=feed)
             return cls(
                 reading=_optional(saved, 'reading', _READINGS[feed][1]),
                 next_fetch_at=_epoch(_field(saved, 'next_fetch_at')),
@@ -125,6 +126,103 @@ class FeedState:
             )
         except (_Invalid, ValueError, RecursionError):
             return cls()
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What the comparison of éCO2mix with ODRE keeps between runs (cache key `cross_check`): each feed's latest
+    quarter-hours, so that it is made whichever feed was fetched last, and survives a restart without a request.
+    Windows are eco2mix/consistency.py's: (start, {key: value}), oldest first."""
+
+    eco2mix: Window = ()  # type=mix, the series compared (MIX_COMPARED)
+    co2: Window = ()  # type=co2
+    unknown: tuple[UnknownRow, ...] = ()  # type=mix rows the label table does not know, at eco2mix's quarter-hours
+    odre: Window = ()  # every series of ODRE's latest answer
+
+    def to_json(self):
+        return json.dumps(
+            {
+                'format': FORMAT,
+                'eco2mix': _window_to_list(self.eco2mix),
+                'co2': _window_to_list(self.co2),
+                'unknown': [
+                    [row.label, row.granularity, [[start.isoformat(), value] for start, value in row.values.items()]]
+                    for row in self.unknown
+                ],
+                'odre': _window_to_list(self.odre),
+            },
+            separators=(',', ':'),
+        )
+
+    @classmethod
+    def from_json(cls, text):
+        """The saved windows, or empty ones when there are none or any part is not what to_json writes."""
+        try:
+            saved = _saved(text)
+            return cls(
+                eco2mix=_window(_field(saved, 'eco2mix'), MIX_COMPARED, ECO2MIX_WINDOW),
+                co2=_window(_field(saved, 'co2'), (CO2_INTENSITY,), ECO2MIX_WINDOW),
+                unknown=_unknown_rows(_field(saved, 'unknown')),
+                odre=_window(_field(saved, 'odre'), ODRE_SERIES, ODRE_WINDOW),
+            )
+        except (_Invalid, ValueError, RecursionError):
+            return cls()
+
+
+def _window_to_list(window):
+    return [[start.isoformat(), _values_to_list(values)] for start, values in window]
+
+
+def _window(saved, keys, size):
+    """A window of at most `size` quarter-hours in time order, each holding plausible values of `keys` only."""
+    if not isinstance(saved, list) or len(saved) > size:
+        raise _Invalid(saved)
+    window = []
+    for entry in saved:
+        if not isinstance(entry, list) or len(entry) != 2:
+            raise _Invalid(entry)
+        start = _quarter_hour(entry[0])
+        if window and start <= window[-1][0]:
+            raise _Invalid('quarter-hours in time order, each once')
+        window.append((start, _values(entry[1], keys)))
+    return tuple(window)
+
+
+def _unknown_rows(saved):
+    if not isinstance(saved, list) or len(saved) > MAX_DIAGNOSED:
+        raise _Invalid(saved)
+    rows = []
+    for entry in saved:
+        if not isinstance(entry, list) or len(entry) != 3 or not isinstance(entry[2], list):
+            raise _Invalid(entry)
+        label, granularity, saved_values = entry
+        for text in (label, granularity):
+            if not (text is None or (isinstance(text, str) and len(text) <= MAX_LABEL_TEXT)):
+                raise _Invalid(text)
+        if len(saved_values) > ECO2MIX_WINDOW:
+            raise _Invalid(saved_values)
+        values = {}
+        for pair in saved_values:
+            if not isinstance(pair, list) or len(pair) != 2:
+                raise _Invalid(pair)
+            start, value = _quarter_hour(pair[0]), _number(pair[1])
+            if start in values or abs(value) > MAX_NUMBER:
+                raise _Invalid(pair)
+            values[start] = value
+        rows.append(UnknownRow(label, granularity, values))
+    return tuple(rows)
+
+
+def _saved(text, **expected):
+    """The object `text` holds, written by a to_json of this FORMAT (with the `expected` fields), or _Invalid."""
+    if not isinstance(text, str) or len(text) > MAX_TEXT:
+        raise _Invalid
+    saved = json.loads(text, parse_constant=_refuse)  # ValueError when it is not JSON
+    if not isinstance(saved, dict) or saved.get('format') != FORMAT:
+        raise _Invalid
+    if any(saved.get(name) != value for name, value in expected.items()):
+        raise _Invalid
+    return saved
 
 
 def _refuse(name):
@@ -196,32 +294,41 @@ def _co2_reading(value):
     return start, intensity
 
 
+def _values_to_list(values):
+    return [[key.series, key.qualifier, value] for key, value in values.items()]
+
+
+def _values(rows, keys):
+    """{key: value} from saved `[series, qualifier, value]` rows: each a plausible value of one of `keys`, once."""
+    if not isinstance(rows, list) or len(rows) > len(keys):
+        raise _Invalid(rows)
+    values = {}
+    for row in rows:
+        if not isinstance(row, list) or len(row) != 3:
+            raise _Invalid(row)
+        series, qualifier, value = row
+        if not isinstance(series, str) or not (qualifier is None or isinstance(qualifier, str)):
+            raise _Invalid(row)
+        key = SeriesKey(series, qualifier)
+        value = _number(value)
+        if key not in keys or key in values or not is_plausible(key, value):
+            raise _Invalid(row)
+        values[key] = value
+    return values
+
+
 def _snapshot_to_dict(snapshot):
     return {
         'feed': snapshot.feed,
         'start': snapshot.start.isoformat(),
-        'values': [[key.series, key.qualifier, value] for key, value in snapshot.values.items()],
+        'values': _values_to_list(snapshot.values),
     }
 
 
 def _snapshot_from_dict(saved):
     if not isinstance(saved, dict) or saved.get('feed') not in (ECO2MIX, ODRE):
         raise _Invalid(saved)
-    rows = _field(saved, 'values')
-    if not isinstance(rows, list) or len(rows) > len(KNOWN_SERIES):
-        raise _Invalid(rows)
-    values = {}
-    for row in rows:
-        if not isinstance(row, list) or len(row) != 3:
-            raise _Invalid(row)
-        series, technology, value = row
-        if not isinstance(series, str) or not (technology is None or isinstance(technology, str)):
-            raise _Invalid(row)
-        key = SeriesKey(series, technology)
-        value = _number(value)
-        if key not in KNOWN_SERIES or key in values or not is_plausible(key, value):
-            raise _Invalid(row)
-        values[key] = value
+    values = _values(_field(saved, 'values'), KNOWN_SERIES)
     if not set(CORE_SERIES) <= values.keys():
         raise _Invalid('a snapshot holds every core series')
     return Snapshot(saved['feed'], _quarter_hour(_field(saved, 'start')), values)

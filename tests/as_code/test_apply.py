@@ -20,7 +20,11 @@ DASHBOARDS = [
     'France electricity: production detail',
     'France electricity: regions',
 ]
-MONITORS = ['my_metric is high on {{host.name}}', 'France electricity: eCO2mix data is stale']
+MONITORS = [
+    'my_metric is high on {{host.name}}',
+    'France electricity: eCO2mix data is stale',
+    'France electricity: eCO2mix and ODRE disagree',
+]
 LISTINGS = [('GET', '/api/v1/dashboard'), ('GET', '/api/v1/monitor'), ('GET', '/api/v2/downtime')]
 MY_METRIC_TAGS = ['managed_by:datadog-exercise', 'datadog-exercise:id:my_metric']
 PARIS = ZoneInfo('Europe/Paris')
@@ -88,7 +92,7 @@ def test_dry_run_prints_only_the_kinds_asked_for(run):
     result = run('apply', '--dry-run', '--only', 'monitors', '--notify', '@alice@example.com')
 
     document = json.loads(result.stdout)
-    assert (len(document['dashboards']), len(document['monitors']), len(document['downtimes'])) == (0, 2, 0)
+    assert (len(document['dashboards']), len(document['monitors']), len(document['downtimes'])) == (0, 3, 0)
 
 
 def test_dry_run_during_quiet_hours_also_prints_the_downtime_of_the_period_under_way(run, clock):
@@ -116,6 +120,7 @@ def test_first_apply_looks_everything_up_then_creates_each_object_with_its_dry_r
         ('POST', '/api/v1/dashboard'),
         ('POST', '/api/v1/dashboard'),
         ('POST', '/api/v1/dashboard'),
+        ('POST', '/api/v1/monitor'),
         ('POST', '/api/v1/monitor'),
         ('POST', '/api/v1/monitor'),
         ('POST', '/api/v2/downtime'),
@@ -186,8 +191,9 @@ def test_apply_prints_what_it_created_with_its_address_in_the_sites_web_app(run,
         'https://app.datadoghq.eu/dashboard/sti-004-aaa/france-electricity-regions',
         "created monitor 'my_metric is high on {{host.name}}': https://app.datadoghq.eu/monitors/1005",
         "created monitor 'France electricity: eCO2mix data is stale': https://app.datadoghq.eu/monitors/1006",
+        "created monitor 'France electricity: eCO2mix and ODRE disagree': https://app.datadoghq.eu/monitors/1007",
         "created downtime 'my_metric quiet hours': "
-        'https://app.datadoghq.eu/monitors/downtimes?id=00000000-0000-0000-0000-000000000007',
+        'https://app.datadoghq.eu/monitors/downtimes?id=00000000-0000-0000-0000-000000000008',
     ]
 
 
@@ -252,7 +258,7 @@ def test_a_changed_max_data_age_updates_the_freshness_monitor_and_the_overview(r
 def test_apply_only_monitors_sends_nothing_else(run, datadog_env):
     run('apply', '--only', 'monitors', '--notify', '@alice@example.com')
 
-    assert datadog_env.sent() == [('GET', '/api/v1/monitor'), ('POST', '/api/v1/monitor'), ('POST', '/api/v1/monitor')]
+    assert datadog_env.sent() == [('GET', '/api/v1/monitor'), *[('POST', '/api/v1/monitor')] * len(MONITORS)]
 
 
 # Quiet hours under way
@@ -323,7 +329,7 @@ def test_a_monitor_renamed_in_the_ui_is_renamed_back_and_destroy_removes_it(run,
     assert only_changes(datadog_env) == [('PUT', f'/api/v1/monitor/{monitor_id}')]
     assert bodies(datadog_env, 'PUT') == [{'name': MONITORS[0]}]
     assert f"updated monitor '{MONITORS[0]}' (name): https://app.datadoghq.com/monitors/{monitor_id}" in output
-    assert len(datadog_env.monitors) == 2
+    assert len(datadog_env.monitors) == len(MONITORS)
 
     datadog_env.monitors[monitor_id]['name'] = 'my_metric (renamed again)'
     result = run('destroy')
@@ -389,9 +395,9 @@ def test_objects_that_look_like_ours_are_never_adopted_updated_or_deleted(run, d
 
     output = apply(run)
 
-    assert [line.split(':', 1)[0].split(' ', 1)[0] for line in output] == ['created'] * 7
+    assert [line.split(':', 1)[0].split(' ', 1)[0] for line in output] == ['created'] * 8
     assert not any(str(object_id) in request.path for request in datadog_env.requests for object_id in foreign)
-    assert (len(datadog_env.dashboards), len(datadog_env.monitors), len(datadog_env.live_downtimes())) == (5, 3, 2)
+    assert (len(datadog_env.dashboards), len(datadog_env.monitors), len(datadog_env.live_downtimes())) == (5, 4, 2)
 
     result = run('destroy')
 

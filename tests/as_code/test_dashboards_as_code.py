@@ -11,6 +11,7 @@ from datadog_exercise.eco2mix.regional import SLUGS
 SHIPPED = Freshness.from_max_data_age(7200)  # the shipped elec_france configuration's max_data_age
 
 ELEC_METRICS = {
+    'elec_france.feed.mismatches',
     'elec_france.production',
     'elec_france.production.total',
     'elec_france.production.breakdown',
@@ -157,6 +158,13 @@ def test_overview_shows_the_mix_consumption_exchanges_co2_shares_and_data_age():
             ['avg:elec_france.price.day_ahead{*} by {area}'],
             ['query1'],
         ),
+        (
+            'query_value',
+            'Series where eCO2mix and ODRE differ',
+            None,
+            ['max:elec_france.feed.mismatches{*}'],
+            ['query1'],
+        ),
     ]
 
 
@@ -200,6 +208,17 @@ def test_data_age_is_green_while_no_publication_is_missed_and_red_where_the_fres
                 {'comparator': '>', 'value': 7200.0, 'palette': 'white_on_red'},
             ],
         }
+    ]
+
+
+def test_the_feeds_consistency_is_green_while_they_agree_and_red_when_a_series_differs():
+    widget = wire_body(dashboards.electricity_overview(SHIPPED), 'dashboard')['widgets'][-1]['definition']
+
+    [request] = widget['requests']
+    assert request['queries'][0]['aggregator'] == 'last'
+    assert request['formulas'][0]['conditional_formats'] == [
+        {'comparator': '<=', 'value': 0.0, 'palette': 'white_on_green'},
+        {'comparator': '>', 'value': 0.0, 'palette': 'white_on_red'},
     ]
 
 

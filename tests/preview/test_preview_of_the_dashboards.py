@@ -99,11 +99,13 @@ def test_elec_france_runs_every_minute_and_reports_each_quarter_hour_once_the_ch
     assert values_at(store, 'elec_france.exchange.commercial', GENERATED, 'border:gb') == [-3027]  # RTE's, 00:00
 
 
-def test_every_elec_france_run_submits_the_171_series_of_a_one_shot_check_run_with_everything_on(two_hours):
+def test_every_elec_france_run_submits_the_172_series_of_a_one_shot_check_run_with_everything_on(two_hours):
     store, electricity, _ = two_hours
     per_run = sum(len(values_at(store, metric, GENERATED)) for metric in electricity.metrics)
 
-    assert per_run == 171
+    assert per_run == 172
+    # The cross-check: éCO2mix's answers against ODRE's, the same figures.
+    assert values_at(store, 'elec_france.feed.mismatches', GENERATED) == [0]
     metadata = {line.split(',')[0] for line in (REPOSITORY / 'metadata.csv').read_text().splitlines()[1:]}
     assert electricity.metrics == {name for name in metadata if name.startswith('elec_france.')}
 
