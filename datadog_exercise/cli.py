@@ -20,6 +20,40 @@ def default_run_path():
     return os.environ.get('DD_RUN_PATH') or str(Path(cache) / 'datadog-exercise' / 'run')
 
 
+class ReplayPath(click.Path):
+    """What `--replay` replays: the bare word `sample` is always the recording shipped with the package
+    (paths.SAMPLE_FOLDER), whatever the current folder holds; anything else is a path (`./sample` a local one)."""
+
+    def convert(self, value, param, ctx):
+        if value == paths.SAMPLE:
+            if os.path.lexists(paths.SAMPLE):
+                click.echo(
+                    f'--replay {paths.SAMPLE} is the recording shipped with datadog-exercise, not the {paths.SAMPLE} '
+                    f'here: write ./{paths.SAMPLE} to replay that one.',
+                    err=True,
+                )
+            return str(paths.SAMPLE_FOLDER)
+        try:
+            return super().convert(value, param, ctx)
+        except ValueError as error:  # a NUL character, or text the file system's encoding cannot write
+            self.fail(f'{value!r} cannot be a path: {error}', param, ctx)
+
+
+def say_if_sample(folder, recorded_at):
+    """On stderr, so that stdout stays what the Agent prints: the shipped recording is not live data."""
+    from .eco2mix.slots import PARIS
+
+    if Path(folder).resolve() == paths.SAMPLE_FOLDER:
+        click.echo(
+            "Replaying the recording shipped with datadog-exercise (RTE's published figures) as at "
+            f'{recorded_at.astimezone(PARIS):%Y-%m-%d %H:%M} Paris: not live data.',
+            err=True,
+        )
+
+
+REPLAY_SAMPLE_HELP = f'`{paths.SAMPLE}` replays the recording shipped with the package (./{paths.SAMPLE}: a local one).'
+
+
 @click.group(context_settings={'help_option_names': ['-h', '--help']})
 @click.version_option(__version__, prog_name='datadog-exercise')
 def main():
@@ -81,10 +115,11 @@ def main():
     '--replay',
     'replay_files',
     multiple=True,
-    type=click.Path(exists=True),
+    type=ReplayPath(exists=True),
     help='elec_france only: a recorded eCO2mix answer (type=mix, and optionally type=co2) served to the check '
     'instead of RTE, data age judged against the document time (repeatable); or a folder made by `record`, '
-    'every feed served and the check run at the recording time, as many times as it takes to ask each feed.',
+    'every feed served and the check run at the recording time, as many times as it takes to ask each feed. '
+    + REPLAY_SAMPLE_HELP,
 )
 @click.pass_context
 def check(
@@ -135,6 +170,7 @@ def check(
             if len(replay_files) > 1:
                 raise click.UsageError('--replay takes one recording folder, or answer files, not both')
             answers, recorded_at = from_folder(folders[0])
+            say_if_sample(folders[0], recorded_at)
             if ctx.get_parameter_source('check_times') is click.core.ParameterSource.DEFAULT:
                 options = replace(options, check_times=runs_to_ask_every_feed(answers))
         else:
@@ -233,9 +269,9 @@ def verify_agent(checks, traces_from, wait, agent, agent_user):
     '--replay',
     'replay_files',
     multiple=True,
-    type=click.Path(exists=True),
+    type=ReplayPath(exists=True),
     help='Recorded eCO2mix answers (type=mix, and type=co2 for the CO2 line) instead of RTE, repeatable; or a '
-    'folder made by `record`.',
+    'folder made by `record`. ' + REPLAY_SAMPLE_HELP,
 )
 @click.option('--date', 'day', type=click.DateTime(['%Y-%m-%d']), help='The Paris day to draw. Default: the last 24 h.')
 @click.option('-o', '--output', type=click.Path(dir_okay=False), default='elec_france.png', show_default=True)
@@ -252,7 +288,9 @@ def plot(replay_files, day, output):
         bodies = []
         for path in map(Path, replay_files):
             if path.is_dir():
-                recorded = load(path).bodies()
+                recording = load(path)
+                say_if_sample(path, recording.recorded_at)
+                recorded = recording.bodies()
                 bodies += [recorded[feed] for feed in (ECO2MIX_MIX, ECO2MIX_CO2) if feed in recorded]
             else:
                 bodies.append(path.read_bytes())
@@ -309,8 +347,8 @@ def record(output, conf_file):
 @click.option(
     '--replay',
     'replay_folder',
-    type=click.Path(file_okay=False, exists=True),
-    help='A folder made by `record`, examined instead of asking the feeds.',
+    type=ReplayPath(file_okay=False, exists=True),
+    help='A folder made by `record`, examined instead of asking the feeds. ' + REPLAY_SAMPLE_HELP,
 )
 @click.option('--json', 'as_json', is_flag=True, help='Print the report as JSON.')
 @click.option('--conf', 'conf_file', type=click.Path(dir_okay=False, exists=True), help=CONF_HELP)
@@ -334,6 +372,7 @@ def doctor(replay_folder, as_json, conf_file):
             recording = load(replay_folder)
         except RecordingError as error:
             raise click.ClickException(str(error)) from None
+        say_if_sample(replay_folder, recording.recorded_at)
         now = recording.recorded_at.timestamp()
         source = f'the recording {replay_folder}, as at its time'
     else:

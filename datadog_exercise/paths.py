@@ -1,4 +1,5 @@
-"""Where the package keeps the checks and configurations that it installs into an Agent."""
+"""Where the package keeps the checks and configurations that it installs into an Agent, and the recording it
+ships."""
 
 from pathlib import Path
 
@@ -6,6 +7,11 @@ PACKAGE = Path(__file__).resolve().parent
 
 # The modules that go into the Agent's checks.d, one file per check.
 CHECKSD = PACKAGE / 'checks'
+
+# A recording of every feed elec_france asks (a folder as `datadog-exercise record` saves it), built from RTE's
+# published figures by tests/fixtures/build.py: what `--replay sample` replays, without network.
+SAMPLE = 'sample'
+SAMPLE_FOLDER = PACKAGE / 'elec_france' / 'samples' / 'rte_figures_2023-09-22_0221'
 
 
 def confd():

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 from hypothesis import strategies as st
@@ -116,6 +117,16 @@ def mutated(draw, base, pieces, repeated=(b'<type', b'</type>')):
             if 0 <= start < end:
                 body[start:start] = body[start : end + len(repeated[1])]
     return bytes(body)
+
+
+def virtualenv_sharing_the_test_dependencies(path):
+    """A fresh virtualenv that sees this one's packages (through a .pth file), so that pip installs only the
+    package itself: downloading its dependencies would take minutes. This checkout's editable install is not seen
+    (Python reads the .pth files of a site folder, not those of a folder that a .pth file adds)."""
+    subprocess.run([sys.executable, '-m', 'venv', '--without-pip', str(path)], check=True)
+    purelib = Path(sysconfig.get_path('purelib', vars={'base': str(path), 'platbase': str(path)}))
+    (purelib / 'test-dependencies.pth').write_text(sysconfig.get_path('purelib') + '\n')
+    return path
 
 
 def embedded_pip(tmp_path):

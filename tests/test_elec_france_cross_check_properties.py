@@ -28,11 +28,12 @@ from datadog_exercise.elec_france import crosscheck, feeds
 from datadog_exercise.elec_france.config import parse_config
 from datadog_exercise.elec_france.recording import RecordingError, load
 from datadog_exercise.elec_france.state import Verification
+from datadog_exercise.paths import SAMPLE_FOLDER
 
 from support import FIXTURES
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-RECORDING = FIXTURES / 'recordings' / 'rte_figures_2023-09-22_0221'
+RECORDING = SAMPLE_FOLDER
 MANIFEST = json.loads((RECORDING / 'manifest.json').read_text())
 STARTS = [datetime(2023, 9, 22, 0, 0, tzinfo=UTC) - timedelta(minutes=15 * n) for n in range(ECO2MIX_WINDOW)]
 

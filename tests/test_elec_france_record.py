@@ -18,6 +18,7 @@ from datadog_exercise.elec_france.check import ElecFranceCheck
 from datadog_exercise.elec_france.config import parse_config
 from datadog_exercise.elec_france.fetch import budgeted_http
 from datadog_exercise.elec_france.recording import Recording, RecordingError, fetch_all, load, write
+from datadog_exercise.paths import SAMPLE_FOLDER
 
 from feedserver import Answer, FeedServer
 from fixtures.build import MIX_ROWS
@@ -30,7 +31,7 @@ SERVED = {
     'market': 'market_prices_2023-09-21_23.xml',
 }
 FILES = {'mix': 'eco2mix_mix.xml', 'co2': 'eco2mix_co2.xml', 'odre': 'odre.json', 'market': 'market.xml'}
-RECORDING = FIXTURES / 'recordings' / 'rte_figures_2023-09-22_0221'
+RECORDING = SAMPLE_FOLDER
 SECRET = 'hunter2-of-the-feed'
 
 

@@ -1,6 +1,7 @@
-"""Every folder under tests/fixtures/recordings/ (made by `datadog-exercise record`: see tests/fixtures/README.md) is a
-regression test as it is: it reads back intact, was made with the check's own requests, its éCO2mix answers carry
-no unknown label and give a complete quarter-hour, and they agree with its ODRE answer."""
+"""The recording the package ships (`--replay sample`) and every folder dropped under tests/fixtures/recordings/ (made
+by `datadog-exercise record`: see tests/fixtures/README.md) are regression tests as they are: each reads back intact,
+was made with the check's own requests, its éCO2mix answers carry no unknown label and give a complete quarter-hour,
+and they agree with its ODRE answer."""
 
 from urllib.parse import parse_qsl, urlsplit
 
@@ -12,10 +13,12 @@ from datadog_exercise.elec_france.answer import parsed, reported_snapshot
 from datadog_exercise.elec_france.config import parse_config
 from datadog_exercise.elec_france.recording import load
 from datadog_exercise.elec_france.state import Verification
+from datadog_exercise.paths import SAMPLE_FOLDER
 
 from support import FIXTURES
 
-RECORDINGS = sorted(path for path in (FIXTURES / 'recordings').iterdir() if path.is_dir())
+DROPPED = sorted(path for path in (FIXTURES / 'recordings').iterdir() if path.is_dir())
+RECORDINGS = [SAMPLE_FOLDER, *DROPPED]
 SHIPPED = parse_config({})  # the shipped conf.yaml sets nothing that changes a request or a label
 
 
@@ -24,8 +27,9 @@ def recorded(folder):
     return recording, {feed: parsed(feed, body, SHIPPED) for feed, body in recording.bodies().items()}
 
 
-def test_there_is_a_recording():
-    assert [folder.name for folder in RECORDINGS][:1] == ['rte_figures_2023-09-22_0221']
+def test_the_shipped_sample_is_one_of_them():
+    assert SAMPLE_FOLDER.is_dir()
+    assert (SAMPLE_FOLDER / 'manifest.json').is_file()
 
 
 @pytest.mark.parametrize('folder', RECORDINGS, ids=lambda folder: folder.name)

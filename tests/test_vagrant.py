@@ -14,7 +14,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-import sysconfig
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ from datadog_exercise import __version__, paths
 from datadog_exercise.as_code.connection import SITES
 
 import mysql_server
-from support import REPOSITORY, embedded_pip, stand_in_agent
+from support import REPOSITORY, embedded_pip, stand_in_agent, virtualenv_sharing_the_test_dependencies
 
 VAGRANT_DIR = REPOSITORY / 'vagrant'
 PROVISION = VAGRANT_DIR / 'provision.sh'
@@ -482,15 +481,6 @@ class Provisioning:
     database_after_second: tuple
     files_after_first: dict
     files_after_second: dict
-
-
-def virtualenv_sharing_the_test_dependencies(path):
-    """A fresh virtualenv that sees this one's packages (through a .pth file), so that pip installs only the
-    package itself: downloading its dependencies would take minutes."""
-    subprocess.run([sys.executable, '-m', 'venv', '--without-pip', str(path)], check=True)
-    purelib = Path(sysconfig.get_path('purelib', vars={'base': str(path), 'platbase': str(path)}))
-    (purelib / 'test-dependencies.pth').write_text(sysconfig.get_path('purelib') + '\n')
-    return path
 
 
 def files(folder):

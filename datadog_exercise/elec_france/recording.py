@@ -1,5 +1,6 @@
 """Every feed the check asks, fetched once and kept as it came (`datadog-exercise record`), and read back
-(`check --replay DIR`, `plot --replay DIR`, `doctor --replay DIR`, the tests' recordings).
+(`check --replay DIR`, `plot --replay DIR`, `doctor --replay DIR`, the tests' recordings, and the one the package
+ships: `--replay sample`, paths.SAMPLE_FOLDER).
 
 A recording is a folder: each feed's body byte for byte as the check receives it (decompressed), under the
 project's own file name for that feed (FILES), and `manifest.json`:
