@@ -1,10 +1,12 @@
-"""The persistent cache read as hostile (issue 10, item 9): any JSON at all, and any text, is either a valid state
-or a fresh start; never an exception, never a state that stops fetching or submits what the check would not."""
+"""The persistent cache read as hostile (issue 10, item 9): any JSON at all, any text, and any bytes or a folder
+at an entry (which the Agent cannot hand over) is either a valid state or a fresh start; never an exception, never
+a state that stops fetching or submits what the check would not."""
 
 import copy
 import itertools
 import json
 import math
+import tempfile
 from datetime import UTC, datetime
 
 import pytest
@@ -17,9 +19,11 @@ from datadog_exercise.elec_france import policy
 from datadog_exercise.elec_france.check import ElecFranceCheck
 from datadog_exercise.elec_france.metrics import snapshot_metrics
 from datadog_exercise.elec_france.state import FetchState
+from datadog_exercise.runner import persistentcache
+from datadog_exercise.runner.builtins import DatadogAgent
 
 from feedserver import Answer, FeedServer
-from support import FIXTURES, NATIONAL_ONLY
+from support import FIXTURES, NATIONAL_ONLY, run_cli
 
 NOW = datetime(2023, 9, 22, 0, 21, 9, tzinfo=UTC).timestamp()
 START = datetime(2023, 9, 22, 0, 0, tzinfo=UTC)
@@ -215,3 +219,62 @@ def test_the_check_runs_on_any_cache(changes, server, datadog_agent, aggregator)
     for name in aggregator.metric_names:
         assert all(math.isfinite(sample.value) for sample in aggregator.metrics(name))
     assert check.state.next_fetch_at <= NOW + policy.MAX_FETCH_DELAY_SECONDS
+
+
+# What the Agent cannot hand over as text (rtloader's datadog_agent.c read_persistent_cache): bytes that are not
+# UTF-8 raise UnicodeDecodeError in the check, an entry that is a folder RuntimeError('failed to read data').
+UNREADABLE = {
+    'not_utf8': lambda path: path.write_bytes(b'{"next_fetch_at": \xff\xfe}'),
+    'a_folder': lambda path: (path.unlink(), path.mkdir()),
+}
+
+
+@pytest.mark.parametrize('spoil', UNREADABLE.values(), ids=UNREADABLE.keys())
+def test_a_cache_entry_the_agent_cannot_read_is_a_fresh_start_said_in_a_warning(spoil, server, tmp_path):
+    conf = tmp_path / 'conf.yaml'
+    instance = {'eco2mix_url': server.eco2mix_url, 'source': 'eco2mix', 'clock': 'document', **NATIONAL_ONLY}
+    conf.write_text(json.dumps({'init_config': {}, 'instances': [instance]}))
+    run_path = tmp_path / 'run'
+    first = run_cli('check', 'elec_france', '--conf', conf, '--run-path', run_path, '--json')
+    assert first.returncode == 0, first.stderr
+    entries = sorted((run_path / 'elec_france').iterdir())
+    assert entries, 'the first run saved nothing'
+    for entry in entries:
+        spoil(entry)
+    fetched = len(server.requests)
+
+    second = run_cli('check', 'elec_france', '--conf', conf, '--run-path', run_path, '--json')
+
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert len(server.requests) > fetched  # fetched afresh, not stopped
+    assert 'could not be read' in second.stdout and 'starting afresh' in second.stdout
+    assert '"elec_france.can_connect"' in second.stdout
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(content=st.one_of(st.binary(max_size=300), st.just(None)), key=st.sampled_from(['state', 'cross_check']))
+def test_any_bytes_or_a_folder_at_a_cache_entry_leave_the_check_running(
+    content, key, server, datadog_agent, aggregator
+):
+    """The runner's persistent cache (the Agent's contract, on real files) in place of the test stub's."""
+    check_id = f'elec_france:bytes{next(COUNTER)}'
+    with tempfile.TemporaryDirectory() as run_path, pytest.MonkeyPatch.context() as patch:
+        agent = DatadogAgent('vm', run_path, report=lambda line: None)
+        patch.setattr(datadog_agent, 'read_persistent_cache', agent.read_persistent_cache)
+        patch.setattr(datadog_agent, 'write_persistent_cache', agent.write_persistent_cache)
+        entry = persistentcache.cache_file(run_path, f'{check_id}_{key}')
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        entry.mkdir() if content is None else entry.write_bytes(content)
+        check = ElecFranceCheck(
+            'elec_france', {}, [{'eco2mix_url': server.eco2mix_url, 'source': 'eco2mix', **NATIONAL_ONLY}]
+        )
+        check.check_id = check_id
+        check.clock = lambda: NOW
+        aggregator.reset()
+
+        assert check.run() == ''
+    assert aggregator.service_checks('elec_france.can_connect')
+    for name in aggregator.metric_names:
+        assert all(math.isfinite(sample.value) for sample in aggregator.metrics(name))

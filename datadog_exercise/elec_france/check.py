@@ -60,10 +60,9 @@ class ElecFranceCheck(AgentCheck):
         if isinstance(self.config.clock, datetime):
             self.clock = self.config.clock.timestamp  # a replay, run as at its recording
         self.http  # noqa: B018 - the wrapper checks its own options (proxy, tls_*, auth) now, not in a fetch
-        self.state = FetchState.from_json(self.read_persistent_cache(STATE_KEY))
+        self.state = FetchState.from_json(self._saved(STATE_KEY))
         self.scheduled = {
-            feed: FeedState.from_json(feed, self.read_persistent_cache(feed))
-            for feed in feeds.scheduled_feeds(self.config)
+            feed: FeedState.from_json(feed, self._saved(feed)) for feed in feeds.scheduled_feeds(self.config)
         }
         if feeds.ODRE_REGIONAL in self.scheduled:
             self.scheduled[feeds.ODRE_REGIONAL] = policy.with_regions(
@@ -71,7 +70,20 @@ class ElecFranceCheck(AgentCheck):
             )
         self.verification = Verification()
         if self.config.cross_check:
-            self.verification = Verification.from_json(self.read_persistent_cache(CROSS_CHECK_KEY))
+            self.verification = Verification.from_json(self._saved(CROSS_CHECK_KEY))
+
+    def _saved(self, key):
+        """The persistent cache's text at `key`, or '' (a fresh start) when the Agent cannot give it.
+
+        The Agent's read_persistent_cache raises RuntimeError('failed to read data') for an entry it cannot read
+        (a folder, no permission) and UnicodeDecodeError for one that is not UTF-8 (rtloader's datadog_agent.c);
+        raised here, the check's initialization would fail again on every run until someone deleted the file.
+        """
+        try:
+            return self.read_persistent_cache(key)
+        except (RuntimeError, UnicodeDecodeError) as error:
+            self.warning('The saved %s could not be read (%s): starting afresh', key, type(error).__name__)
+            return ''
 
     def check(self, _):
         now = self.clock()
