@@ -10,6 +10,7 @@ with room (1 s per fetch past the deadline, where the overrun measured is a few 
 
 import contextlib
 import functools
+import itertools
 import select
 import socket
 import ssl
@@ -22,11 +23,22 @@ from urllib.parse import urlsplit
 import pytest
 import trustme
 from datadog_checks.base import AgentCheck
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from datadog_exercise.elec_france import transport
 from datadog_exercise.elec_france.check import ElecFranceCheck
 from datadog_exercise.elec_france.feeds import MAX_BYTES
 
-from feedserver import GZIP_HEADER_WITH_COMMENT, Answer, FeedServer, ScriptedServer, gzip_bomb, send_slowly
+from feedserver import (
+    GZIP_HEADER_WITH_COMMENT,
+    Answer,
+    FeedServer,
+    ScriptedServer,
+    gzip_bomb,
+    refused_url,
+    send_slowly,
+)
 from fixtures.build import costliest_answers
 from support import FIXTURES, NATIONAL_ONLY, run_check_in_a_fresh_interpreter
 
@@ -516,3 +528,107 @@ def test_a_gzip_bomb_stays_under_the_memory_ceiling(script):
 
     assert run['error'] == ''
     assert (run['peak_kib'] - run['imports_kib']) / 1024 < MEMORY_CEILING_MIB
+
+
+# ---- a name with many addresses --------------------------------------------------------------------------------------
+# urllib3 and PySocks give each address a name resolves to the whole timeout: a name with ten silent addresses would
+# cost ten timeouts. The addresses here are real loopback sockets (127.0.0.0/8): silent (a listener whose backlog is
+# full: the kernel drops the connection's SYN), refused (nothing listens) or answering (a FeedServer). Only the name
+# that resolves to them is stood in for (transport._getaddrinfo): a resolver with such names cannot run here.
+
+NAME = 'many.addresses.example'
+
+
+@contextlib.contextmanager
+def addresses_of(name, behaviours, answering_port=None):
+    """`name` resolves to one loopback address per behaviour ('silent', 'refused', 'answering'), all on one port."""
+    port = answering_port
+    with contextlib.ExitStack() as stack:
+        if port is None:
+            probe = stack.enter_context(socket.create_server(('127.0.0.1', 0)))
+            port = probe.getsockname()[1]  # held: nothing else takes it on 127.0.0.1
+        ips = []
+        for number, behaviour in enumerate(behaviours):
+            ip = '127.0.0.1' if behaviour == 'answering' else f'127.0.{1 + number}.{1 + number}'
+            if behaviour == 'silent':
+                listener = stack.enter_context(socket.socket())
+                listener.bind((ip, port))
+                listener.listen(0)
+                filler = stack.enter_context(socket.create_connection((ip, port), timeout=1))
+                assert filler  # the backlog is full: the next SYN is dropped
+            ips.append(ip)
+        real = transport._getaddrinfo
+
+        def stand_in(host, port_, *args):
+            if host != name:
+                return real(host, port_, *args)
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, '', (ip, port_)) for ip in ips]
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(transport, '_getaddrinfo', stand_in)
+            yield port
+
+
+def test_each_kind_of_silent_address_is_silent():
+    with addresses_of(NAME, ['silent']) as port, pytest.raises(TimeoutError):
+        socket.create_connection(('127.0.1.1', port), timeout=0.2)
+
+
+@pytest.mark.parametrize('route', ['direct', 'http proxy', 'socks5 proxy'])
+def test_a_name_with_ten_silent_addresses_costs_at_most_the_timeout_plus_one_second(route, datadog_agent, aggregator):
+    with addresses_of(NAME, ['silent'] * 10) as port:
+        options = {
+            'direct': {'eco2mix_url': f'http://{NAME}:{port}/curves/eco2mixWeb'},
+            'http proxy': {
+                'eco2mix_url': TUNNELLED_URL.replace('https', 'http'),
+                'proxy': {'http': f'http://{NAME}:{port}'},
+            },
+            'socks5 proxy': {'eco2mix_url': TUNNELLED_URL, 'proxy': {'https': f'socks5h://{NAME}:{port}'}},
+        }[route]
+        eco2mix_url = options.pop('eco2mix_url')
+        check = make_check(eco2mix_url, refused_url(), source='eco2mix', co2=False, **options)
+
+        message = fault_of_one_fetch(check, aggregator)
+
+    assert 'within 1 s' in message or 'timed out' in message, message
+
+
+EXAMPLES = itertools.count()
+BEHAVIOURS = st.lists(st.sampled_from(['silent', 'refused', 'answering']), min_size=1, max_size=8)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(behaviours=BEHAVIOURS)
+def test_any_mix_of_addresses_is_tried_in_order_within_the_deadline(behaviours, datadog_agent, aggregator):
+    """The first MOST_ADDRESSES addresses are tried in order; a silent one takes the rest of the fetch's time; a
+    refused one hands over to the next; the fetch ends within the timeout + 1 s whatever the mix."""
+    with FeedServer() as server:
+        server.serve('mix', Answer(MIX))
+        with addresses_of(NAME, behaviours, answering_port=server.port) as port:
+            check = make_check(f'http://{NAME}:{port}/curves/eco2mixWeb', refused_url(), source='eco2mix', co2=False)
+            check.check_id = f'elec_france:addresses{next(EXAMPLES)}'  # a persistent cache of its own
+            aggregator.reset()
+
+            error, elapsed = run_bounded(check)
+
+    assert error == ''
+    assert elapsed <= TIMEOUT + 1, f'{elapsed:.2f} s for one fetch'
+    tried = [behaviour for behaviour in behaviours[: transport.MOST_ADDRESSES] if behaviour != 'refused']
+    reached = bool(tried) and tried[0] == 'answering'
+    assert (len(server.requests) == 1) is reached, behaviours
+    [sample] = aggregator.service_checks('elec_france.can_connect')
+    assert (sample.status != AgentCheck.CRITICAL) is reached, (behaviours, sample.message)
+
+
+@pytest.mark.parametrize('refused, reached', [(3, True), (4, False), (9, False)])
+def test_only_the_first_four_addresses_of_a_name_are_tried(refused, reached, datadog_agent, aggregator):
+    assert transport.MOST_ADDRESSES == 4
+    with FeedServer() as server:
+        server.serve('mix', Answer(MIX))
+        with addresses_of(NAME, ['refused'] * refused + ['answering'], answering_port=server.port) as port:
+            check = make_check(f'http://{NAME}:{port}/curves/eco2mixWeb', refused_url(), source='eco2mix', co2=False)
+
+            error, _ = run_bounded(check)
+
+    assert error == ''
+    assert len(server.requests) == (1 if reached else 0)

@@ -8,12 +8,10 @@ create_connection does, on a socket whose handshake reads and sends wait at most
 whose bytes count against the cap.
 """
 
-import socket
-
 import socks
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
-from .transport import MeteredReader, held
+from .transport import MeteredReader, addresses, held
 
 
 class _BudgetedSocksSocket(socks.socksocket):
@@ -27,7 +25,10 @@ class _BudgetedSocksSocket(socks.socksocket):
 
 
 class BudgetedSocks:
-    """Mixed in front of urllib3's SOCKSConnection (urllib3.contrib.socks), replacing its `_new_conn`."""
+    """Mixed in front of urllib3's SOCKSConnection (urllib3.contrib.socks), replacing its `_new_conn`; always
+    behind transport's _BudgetedConnection, whose attempt_timeout and out_of_time it uses."""
+
+    _resolves_its_proxy = True
 
     def _new_conn(self):
         try:
@@ -46,15 +47,17 @@ class BudgetedSocks:
         options = self._socks_options
         proxy_host = options['proxy_host'].strip('[]')
         failure = OSError('the proxy name resolves to no address')
-        for family, kind, proto, _, _ in socket.getaddrinfo(proxy_host, options['proxy_port'], 0, socket.SOCK_STREAM):
+        for number, (family, kind, proto, _, address) in enumerate(addresses(proxy_host, options['proxy_port'])):
+            if number and self.out_of_time():
+                break
             sock = _BudgetedSocksSocket(family, kind, proto)
             try:
                 for option in self.socket_options or ():
                     sock.setsockopt(*option)
-                sock.settimeout(self.timeout)
-                sock.set_proxy(
+                sock.settimeout(self.attempt_timeout())
+                sock.set_proxy(  # the address itself: PySocks would resolve a name again, and take its first address
                     options['socks_version'],
-                    proxy_host,
+                    address[0],
                     options['proxy_port'],
                     options['rdns'],
                     options['username'],

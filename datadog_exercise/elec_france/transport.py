@@ -6,7 +6,9 @@ status line or of headers. A custom check may not start a thread (the Agent's em
 no watchdog cuts a fetch off: instead every socket operation of every connection a `BudgetedSession`
 opens, or reuses, during a `Budget` waits at most the time left until the deadline, set just before it:
 
-- connecting: each attempt waits at most the time left when the connection starts;
+- connecting: each attempt waits at most the time left when it starts, none starts past the deadline,
+  and at most MOST_ADDRESSES of a name's addresses are tried (urllib3 and PySocks give each address of a
+  name the whole timeout: a name with ten silent addresses would cost ten timeouts);
 - a TLS handshake (with the server, or with an https proxy) waits at most the time left, however slowly
   it is dripped: CPython holds a whole handshake to one deadline taken from the socket's timeout;
 - every read after it goes through a `_MeteredSocket`: the proxy's answer to CONNECT, a TLS handshake
@@ -15,8 +17,7 @@ opens, or reuses, during a `Budget` waits at most the time left until the deadli
 - every send waits at most the time left: CPython holds a whole sendall() to one deadline too;
 - a SOCKS proxy's handshake is read through the same budget (socks_proxy.py).
 
-Outside the budget: resolving host names (the system resolver's own timeouts), and how many addresses a
-name resolves to (each connection attempt waits at most the time left when the connection starts). The
+Outside the budget: resolving host names (the system resolver's own timeouts). The
 bytes of a TLS handshake made by OpenSSL itself are not counted: OpenSSL bounds them (a certificate chain
 of 100 KiB at most, by default).
 
@@ -35,11 +36,15 @@ from http.cookiejar import DefaultCookiePolicy
 
 import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
-from urllib3.exceptions import LocationValueError
+from urllib3.exceptions import ConnectTimeoutError, LocationValueError
+from urllib3.util.connection import allowed_gai_family
 from urllib3.util.ssltransport import SSLTransport
 
 _CURRENT = contextvars.ContextVar('elec_france_budget', default=None)
 _SHORTEST_WAIT = 0.001  # seconds: a timeout of 0 would make the socket non-blocking, not quick
+# A name's addresses one connection tries, at most (its first ones, in the resolver's order).
+MOST_ADDRESSES = 4
+_getaddrinfo = socket.getaddrinfo  # the system resolver (the tests stand in for a name with many addresses)
 
 
 class BudgetExceeded(Exception):
@@ -150,18 +155,30 @@ class _BudgetedTransport(BaseAdapter):
         pass  # the session closes the adapters it holds
 
 
+def addresses(host, port, family=socket.AF_UNSPEC):
+    """getaddrinfo's answers for a TCP connection to `host`, each address once, the first MOST_ADDRESSES."""
+    found = {}
+    for answer in _getaddrinfo(host.strip('[]'), port, family, socket.SOCK_STREAM):
+        found.setdefault(answer[4], answer)
+        if len(found) == MOST_ADDRESSES:
+            break
+    return list(found.values())
+
+
 class _BudgetedConnection:
     """Mixed in front of a urllib3 connection class (plain, TLS or SOCKS): each of its socket operations is
     held to the Budget of the fetch in progress, also when a kept-alive connection is reused by a later fetch.
     """
+
+    _resolves_its_proxy = False  # BudgetedSocks: it connects to its proxy's addresses itself (attempt_timeout)
 
     def _new_conn(self):
         budget = _CURRENT.get()
         if budget is None:
             return super()._new_conn()
         budget.check_time()
-        self.timeout = budget.remaining()  # each connection attempt
-        sock = super()._new_conn()
+        self.timeout = budget.remaining()
+        sock = super()._new_conn() if self._resolves_its_proxy else self._connect_to_an_address(budget)
         # What comes next on the bare socket is a TLS handshake (with the server or an https proxy), or a
         # CONNECT (metered: _tunnel). CPython gives a whole handshake one deadline, the socket's timeout from
         # its start (Modules/_ssl.c, _ssl__SSLSocket_do_handshake_impl: `deadline = _PyDeadline_Init(timeout)`
@@ -169,6 +186,39 @@ class _BudgetedConnection:
         # a byte at a time still ends by the deadline.
         hold_to_deadline(sock, budget)
         return sock
+
+    def _connect_to_an_address(self, budget):
+        """urllib3's own connection, made to one address of the name at a time: each attempt waits at most the
+        time left when it starts, none starts past the deadline, MOST_ADDRESSES at most."""
+        name = self._dns_host
+        try:
+            found = addresses(name, self.port, allowed_gai_family())
+        except (OSError, UnicodeError):
+            found = []
+        if not found:
+            return super()._new_conn()  # urllib3 resolves the name again, and names its failure as it does
+        failure = None
+        try:
+            for *_, sockaddr in found:
+                if failure is not None and budget.expired:
+                    break
+                self._dns_host, self.timeout = sockaddr[0], self.attempt_timeout()
+                try:
+                    return super()._new_conn()
+                except ConnectTimeoutError as error:  # NewConnectionError is one: refused, unreachable, timed out
+                    failure = error
+        finally:
+            self._dns_host = name
+        raise failure
+
+    def attempt_timeout(self):
+        """How long the next connection attempt may wait: the time left in the fetch (`timeout` outside one)."""
+        budget = _CURRENT.get()
+        return self.timeout if budget is None else max(budget.remaining(), _SHORTEST_WAIT)
+
+    def out_of_time(self):
+        budget = _CURRENT.get()
+        return budget is not None and budget.expired
 
     def _tunnel(self):
         """http.client sends CONNECT and reads the proxy's answer through `self.sock`: metered, like an answer."""
