@@ -176,7 +176,8 @@ def normalised(text, checkout=REPOSITORY):
     return lines
 
 
-# What makes a command offline and harmless: it only prints, previews, or runs a check locally.
+# What makes a command offline and harmless: it only prints, previews, runs a check locally, or (doctor --replay)
+# examines a recording.
 OFFLINE_WORDS = frozenset({'--help', '-h', '--version', '--dry-run'})
 
 
@@ -184,8 +185,10 @@ def run_example(example, home):
     words = shlex.split(example.command)
     if words[0] != 'datadog-exercise':
         raise ValueError(f'{example}: a runnable example runs datadog-exercise, not {words[0]}')
-    if not OFFLINE_WORDS & set(words) and words[1:2] != ['check']:
-        raise ValueError(f'{example}: only --help, --dry-run and check examples are runnable: {example.command}')
+    if not OFFLINE_WORDS & set(words) and words[1:2] != ['check'] and not _replays(words, 'doctor'):
+        raise ValueError(
+            f'{example}: only --help, --dry-run, check and doctor --replay examples are runnable: {example.command}'
+        )
     arguments = [word.replace(CHECKOUT_PLACEHOLDER, str(REPOSITORY), 1) for word in words[1:]]
     environment = {name: value for name, value in os.environ.items() if not _outside_setting(name)}
     environment |= {
@@ -210,6 +213,11 @@ def run_example(example, home):
         text=True,
         timeout=60,
     )
+
+
+def _replays(words, command):
+    """`datadog-exercise COMMAND ... --replay ...`: the command reads a recording instead of the feeds."""
+    return words[1:2] == [command] and any(word == '--replay' or word.startswith('--replay=') for word in words)
 
 
 def _outside_setting(name):
@@ -378,7 +386,14 @@ def test_the_output_is_compared_without_what_changes_between_runs():
 
 
 @pytest.mark.parametrize(
-    'command', ['datadog-exercise install', 'datadog-exercise apply --only monitors', 'rm -rf ~/datadog-exercise']
+    'command',
+    [
+        'datadog-exercise install',
+        'datadog-exercise apply --only monitors',
+        'datadog-exercise doctor',  # asks the feeds
+        'datadog-exercise record --output x',
+        'rm -rf ~/datadog-exercise',
+    ],
 )
 def test_a_command_that_could_change_something_is_not_run(command, tmp_path):
     with pytest.raises(ValueError, match='runnable'):
