@@ -6,7 +6,7 @@ from fixtures.build import fixtures
 from support import FIXTURES
 
 RENDERED = fixtures()
-# Not rendered from RTE's figures: a record of the check's own behaviour (see the README's table).
+# Not rendered from RTE's figures: a record of the check's own behaviour (see tests/fixtures/README.md's table).
 RECORDED = {'elec_france_national_before_issue_12.json'}
 
 
