@@ -294,7 +294,7 @@ def main():
     normal = runs[0]
     print(
         f'\none check run per server, each in a fresh interpreter, timeout {HOSTILE_TIMEOUT} s '
-        f'(peak = VmHWM; growth = over the imports):'
+        f"(peak = VmHWM; growth = over the imports, the Agent's HTTP library included):"
     )
     for name, peak, imports, seconds, fetches in runs:
         print(

@@ -312,7 +312,7 @@ CONF_HELP = "The elec_france configuration file (its first instance). Default: t
 )
 @click.option('--conf', 'conf_file', type=click.Path(dir_okay=False, exists=True), help=CONF_HELP)
 def record(output, conf_file):
-    """Fetch once every feed elec_france asks, exactly as it asks them, and save each answer byte for byte.
+    """Fetch once every feed elec_france asks, exactly as it asks them, and save each body as the check reads it.
 
     The folder holds each body and manifest.json (URL, time, status, headers, size, sha256 of each); `check
     elec_france --replay DIR`, `plot --replay DIR` and `doctor --replay DIR` read it as it is. Exit 1 when a

@@ -120,7 +120,7 @@ class Example:
     document: Path
     line: int
     command: str
-    shown: tuple[str, ...]  # the output lines the example shows; ending with '...': only its start is shown
+    shown: tuple[str, ...]  # the output lines the example shows; a line '...' stands for lines left out
 
     def __str__(self):
         return f'{self.document.relative_to(REPOSITORY)}:{self.line}'
@@ -181,11 +181,7 @@ OFFLINE_WORDS = frozenset({'--help', '-h', '--version', '--dry-run'})
 
 
 def offline(words):
-    return (
-        bool(OFFLINE_WORDS & set(words))
-        or words[1:2] == ['check']
-        or (words[1:2] == ['doctor'] and '--replay' in words)
-    )
+    return bool(OFFLINE_WORDS & set(words)) or words[1:2] == ['check'] or _replays(words, 'doctor')
 
 
 def run_example(example, home):
@@ -222,6 +218,11 @@ def run_example(example, home):
     )
 
 
+def _replays(words, command):
+    """`datadog-exercise COMMAND ... --replay ...`: the command reads a recording instead of the feeds."""
+    return words[1:2] == [command] and any(word == '--replay' or word.startswith('--replay=') for word in words)
+
+
 def _outside_setting(name):
     return name.startswith(('DD_', 'DATADOG_', 'MYSQL_')) or name.lower() in ('http_proxy', 'https_proxy', 'no_proxy')
 
@@ -240,10 +241,38 @@ def test_a_runnable_example_prints_what_it_shows(example, tmp_path):
     result = run_example(example, tmp_path)
     assert result.returncode == 0, f'{example}: {example.command} exited {result.returncode}:\n{result.stdout}'
     shown, printed = normalised('\n'.join(example.shown)), normalised(result.stdout)
-    if shown[-1:] == ['...']:  # only the start of the output is shown
-        shown = shown[:-1]
-        printed = printed[: len(shown)]
-    assert printed == shown, f'{example}: {example.command}'
+    if ELISION not in shown:
+        assert printed == shown, f'{example}: {example.command}'
+    missing = not_shown_in(shown, printed)
+    assert missing is None, f'{example}: {example.command} does not print, where the example shows it:\n{missing}'
+
+
+ELISION = '...'  # a line of an example's output that stands for any number of lines, none included
+
+
+def not_shown_in(shown, printed):
+    """None when `printed` is `shown` with each ELISION line replaced by some lines; else the lines of `shown`
+    that `printed` lacks (or does not start or end with), as text."""
+    pieces = [[]]
+    for line in shown:
+        if line == ELISION:
+            pieces.append([])
+        else:
+            pieces[-1].append(line)
+    if len(pieces) == 1:
+        return None if printed == shown else '\n'.join(shown)
+    first, *middle, last = pieces
+    if printed[: len(first)] != first:
+        return '\n'.join(first)
+    start, end = len(first), len(printed) - len(last)
+    if end < start or printed[end:] != last:
+        return '\n'.join(last)
+    for piece in middle:
+        found = next((at for at in range(start, end - len(piece) + 1) if printed[at : at + len(piece)] == piece), None)
+        if found is None:
+            return '\n'.join(piece)
+        start = found + len(piece)
+    return None
 
 
 def test_the_documents_have_runnable_examples():
@@ -368,6 +397,26 @@ def test_a_runnable_block_gives_each_command_its_output(tmp_path):
     ]
 
 
+@pytest.mark.parametrize(
+    'shown, missing',
+    [
+        (['a', 'b', 'c', 'd', 'e'], None),
+        (['a', '...'], None),
+        (['...', 'e'], None),
+        (['a', '...', 'c', 'd', '...', 'e'], None),
+        (['...', 'b', '...', 'd', '...'], None),
+        (['...'], None),
+        (['a', '...', 'd', 'c', '...'], 'd\nc'),  # out of order
+        (['b', '...'], 'b'),  # not the start
+        (['...', 'd'], 'd'),  # not the end
+        (['a', '...', 'x', '...'], 'x'),
+        (['a', 'b', 'c', '...', 'c', 'd', 'e'], 'c\nd\ne'),  # the pieces may not overlap
+    ],
+)
+def test_an_elision_stands_for_any_lines_and_the_rest_must_be_printed_in_order(shown, missing):
+    assert not_shown_in(shown, ['a', 'b', 'c', 'd', 'e']) == missing
+
+
 def test_the_output_is_compared_without_what_changes_between_runs():
     printed = (
         '  Configuration Source: file:/srv/checkout/conf.d/x.d/conf.yaml[0]   \n'
@@ -392,7 +441,8 @@ def test_the_output_is_compared_without_what_changes_between_runs():
     [
         'datadog-exercise install',
         'datadog-exercise apply --only monitors',
-        'datadog-exercise doctor',  # live: it asks RTE and ODRE
+        'datadog-exercise doctor',  # asks the feeds
+        'datadog-exercise record --output x',
         'rm -rf ~/datadog-exercise',
     ],
 )

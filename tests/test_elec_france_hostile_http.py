@@ -43,7 +43,8 @@ from fixtures.build import costliest_answers
 from support import FIXTURES, NATIONAL_ONLY, run_check_in_a_fresh_interpreter
 
 TIMEOUT = 1  # seconds: small, so that the suite stays fast
-MEMORY_CEILING_MIB = 48  # what one run may add to the interpreter's peak memory, whatever a server sends (README)
+# What one run may add to the interpreter's peak memory, whatever a server sends (docs/elec_france.md, "Reliability").
+MEMORY_CEILING_MIB = 48
 NOW = datetime(2023, 9, 22, 0, 21, 9, tzinfo=UTC).timestamp()
 ECO2MIX_CAP = MAX_BYTES['eco2mix_mix']
 MIX = (FIXTURES / 'eco2mix_mix_2023-09-21_22.xml').read_bytes()

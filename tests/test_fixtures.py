@@ -10,7 +10,7 @@ from support import FIXTURES
 
 RENDERED = fixtures()
 SAMPLE = sample()
-# Not rendered from RTE's figures: a record of the check's own behaviour (see the README's table).
+# Not rendered from RTE's figures: a record of the check's own behaviour (see tests/fixtures/README.md's table).
 RECORDED = {'elec_france_national_before_issue_12.json'}
 
 

@@ -1,7 +1,7 @@
 """Whether éCO2mix and ODRE publish the same figures, and what an unknown éCO2mix row most likely is. Pure.
 
 ODRE republishes éCO2mix's figures an hour or two later, as published: the same whole megawatts and grams
-of CO2 per kWh (every value of the recorded ODRE answer in ../shared/rte-samples is a whole number, as is
+of CO2 per kWh (every value of a real recorded ODRE answer is a whole number, as is
 every value of the recorded `type=co2` answer), and about 17,000 of them compared with real éCO2mix answers
 from 2023 to 2025 showed no difference. So the tolerance is none: two figures agree when they are equal,
 and any difference is a real one (a label read as the wrong series, a feed that changed).

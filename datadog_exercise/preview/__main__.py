@@ -11,23 +11,33 @@ from ..eco2mix.slots import PARIS
 
 @click.group(context_settings={'help_option_names': ['-h', '--help']})
 def preview():
-    """Draw the README's pictures from the project's own output."""
+    """Draw the pictures of screenshots/ from the project's own output."""
 
 
 @preview.command()
 @click.option('-o', '--output', type=click.Path(dir_okay=False), required=True, help='The PNG to write.')
 @click.option('--columns', type=click.IntRange(min=40), default=132, show_default=True, help='Terminal width.')
+@click.option(
+    '--folder-as',
+    metavar='TEXT',
+    help="Draw the current folder's path (the checkout ARGV runs from) as TEXT, such as ~/datadog-exercise.",
+)
 @click.argument('argv', nargs=-1, required=True)
-def terminal(output, columns, argv):
+def terminal(output, columns, folder_as, argv):
     """Run ARGV and draw what it prints as a terminal shows it."""
-    from .terminal import CommandFailed, capture, render
+    from .terminal import CommandFailed, capture, render, with_folder_shown_as
 
     try:
         text = capture(list(argv), columns)
     except (CommandFailed, OSError) as error:
         raise click.ClickException(str(error)) from None
+    shown_argv = list(argv)
+    if folder_as is not None:
+        folder = Path.cwd()
+        text = with_folder_shown_as(text, folder, folder_as)
+        shown_argv = [with_folder_shown_as(word, folder, folder_as) for word in argv]
     header = 'real output, captured and drawn by scripts/screenshots'
-    click.echo(f'wrote {render(list(argv), text, output, columns, header)}')
+    click.echo(f'wrote {render(shown_argv, text, output, columns, header)}')
 
 
 @preview.command()

@@ -1,6 +1,7 @@
 """A command's real output, drawn to PNG as a terminal shows it: a prompt line, then stdout and stderr."""
 
 import os
+import re
 import shlex
 import subprocess
 
@@ -30,6 +31,13 @@ def capture(argv, columns):
     if result.returncode != 0:
         raise CommandFailed(f'{shlex.join(argv)} exited with status {result.returncode}:\n{result.stdout}')
     return result.stdout
+
+
+def with_folder_shown_as(text, folder, shown):
+    """`text` with the path `folder` written `shown` wherever it is a whole path or a path's start: the reader's
+    checkout, not the machine's, in the pictures (`/srv/x/conf.d` and `/srv/x` change, `/srv/x2` and
+    `/usr/srv/x` do not)."""
+    return re.sub(r'(?<![\w./-])' + re.escape(str(folder)) + r'(?![\w-]|\.\w)', lambda _: shown, text)
 
 
 def screen_lines(text, columns):

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from datadog_exercise.preview.terminal import CommandFailed, capture, screen_lines
+from datadog_exercise.preview.terminal import CommandFailed, capture, screen_lines, with_folder_shown_as
 
 from support import FIXTURES, REPOSITORY
 
@@ -20,13 +20,14 @@ OTHER_FEEDS = (
 )
 
 
-def preview(*args, stdin=''):
+def preview(*args, stdin='', cwd=None):
     return subprocess.run(
         [sys.executable, '-m', 'datadog_exercise.preview', *map(str, args)],
         input=stdin,
         capture_output=True,
         text=True,
         timeout=60,
+        cwd=cwd,
     )
 
 
@@ -67,6 +68,33 @@ def test_terminal_draws_the_prompt_and_every_line_of_output(tmp_path):
     assert tall_width == short_width
     # Eight more lines of 10-point text at 1.35 line spacing, 100 dpi (give or take a pixel of rounding).
     assert abs(tall_height - short_height - 8 * 10 * 1.35 / 72 * 100) <= 1
+
+
+def test_the_folder_is_shown_as_given_where_it_is_a_whole_path_or_a_paths_start():
+    text = "file:/srv/x/conf.d/a.yaml[0]\nin /srv/x.\n'/srv/x'\n/srv/x2/a /srv/x-old /srv/x.d /usr/srv/x/a"
+
+    assert with_folder_shown_as(text, '/srv/x', '~/checkout') == (
+        "file:~/checkout/conf.d/a.yaml[0]\nin ~/checkout.\n'~/checkout'\n/srv/x2/a /srv/x-old /srv/x.d /usr/srv/x/a"
+    )
+
+
+def test_terminal_draws_the_folder_it_runs_from_as_asked(tmp_path):
+    """The same command run from two folders of different lengths draws the same picture with --folder-as,
+    and two different pictures without it."""
+    program = 'import os; print("config:", os.path.join(os.getcwd(), "conf.d"))'
+    pictures = {}
+    for folder in ('a', 'a-much-longer-name'):
+        (tmp_path / folder).mkdir()
+        for option in ((), ('--folder-as', '~/datadog-exercise')):
+            picture = tmp_path / f'{folder}{len(option)}.png'
+            result = preview(
+                'terminal', '-o', picture, *option, '--', sys.executable, '-c', program, cwd=tmp_path / folder
+            )
+            assert result.returncode == 0, result.stderr
+            pictures[folder, bool(option)] = picture.read_bytes()
+
+    assert pictures['a', True] == pictures['a-much-longer-name', True]
+    assert pictures['a', False] != pictures['a-much-longer-name', False]
 
 
 def test_terminal_fails_when_the_command_fails(tmp_path):
