@@ -575,3 +575,40 @@ def test_json_and_exit_status_of_an_error_run(layout):
 
     assert result.returncode == 1
     assert json.loads(runner_json(result.stdout)[0]['runner']['LastError'])[0]['message'] == 'down'
+
+
+# ---- sys.exit() in a check: rtloader reports it as any other exception ---------------------------------------------
+# three.cpp getClass and _fetchPythonError, pkg/collector/python/check.go Configure: the C API's PyErr_Occurred sees
+# SystemExit like any exception (nothing there exits the Agent); the runner must neither exit nor skip the message.
+
+
+def test_sys_exit_while_importing_a_check_is_a_loading_error_not_an_exit(layout):
+    (layout / 'checks.d' / f'{NAME}.py').write_text('import sys\n\nsys.exit(3)\n')
+    (layout / 'conf.d' / f'{NAME}.yaml').write_text('instances:\n  - {}\n')
+
+    result = run_check(layout, NAME)
+
+    assert result.returncode == 255, result.stdout + result.stderr
+    assert f"unable to load python module {NAME}: unable to import module '{NAME}': Traceback" in result.stdout
+    assert 'sys.exit(3)\nSystemExit: 3\n' in result.stdout
+    assert result.stderr == 'Error: no valid check found\n'
+
+
+EXITING_INIT = """
+def __init__(self, name, init_config, instances):
+    super().__init__(name, init_config, instances)
+    if instances[0].get('broken'):
+        raise SystemExit('the instance asked to exit')
+"""
+
+
+def test_sys_exit_in_a_check_constructor_is_an_initialization_error_of_that_instance(layout):
+    write(layout, 'instances:\n  - broken: true\n  - {}\n', init=EXITING_INIT)
+
+    result = run_check(layout, NAME)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    section = result.stdout[result.stdout.index('  Check Initialization Errors') : result.stdout.index('  Metadata')]
+    assert f"could not invoke '{NAME}' python check constructor. New constructor API returned:\n" in section
+    assert 'SystemExit: the instance asked to exit\nDeprecated constructor API returned:\n' in section
+    assert '"probe.up"' in result.stdout  # the other instance ran
