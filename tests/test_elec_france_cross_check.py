@@ -99,13 +99,15 @@ def test_a_renamed_core_label_fails_ecomix_odre_serves_and_the_diagnosis_names_t
 
     run(check, dd_run_check, aggregator)
 
-    assert check.get_warnings() == [
+    warnings = check.get_warnings()
+    assert warnings == [
         "éCO2mix type=mix: 2 row(s) of unknown series ignored: 'Ech. physiques'",  # one a day
         'éCO2mix failed (eco2mix: éCO2mix type=mix answer unusable: no complete quarter-hour: no usable value for '
         "exchange ('Solde')); the figures come from ODRE, about an hour later",
         f'éCO2mix type=mix: {DIAGNOSIS}',
     ]
-    aggregator.assert_service_check('elec_france.can_connect', AgentCheck.OK, tags=TAGS, count=1)
+    [can_connect] = aggregator.service_checks('elec_france.can_connect')
+    assert (can_connect.status, can_connect.tags, can_connect.message) == (AgentCheck.WARNING, TAGS, warnings[1])
     aggregator.assert_metric('elec_france.exchange.balance', -14141, tags=[*TAGS, 'feed:odre'], count=1)
     assert consistency(aggregator) == (
         AgentCheck.WARNING,

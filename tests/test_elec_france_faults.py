@@ -147,9 +147,11 @@ def test_with_source_auto_odre_serves_while_eco2mix_is_in_the_future(make_check,
 
     dd_run_check(check)
 
-    assert service_check(aggregator).status == AgentCheck.OK
+    warnings = check.get_warnings()
+    sample = service_check(aggregator)
+    assert sample.status == AgentCheck.WARNING and sample.message == warnings[0]
     aggregator.assert_metric('elec_france.consumption', 36278, tags=['feed:odre'], count=1)
-    assert check.get_warnings()[0].startswith(
+    assert warnings[0].startswith(
         'éCO2mix failed (eco2mix: éCO2mix type=mix answer unusable: its latest quarter-hour ends at 2099-01-01'
     )
 
@@ -375,9 +377,12 @@ def test_with_source_auto_odre_serves_while_eco2mix_is_unusable(make_check, dd_r
 
     dd_run_check(check)
 
-    assert service_check(aggregator).status == AgentCheck.OK
+    warnings = check.get_warnings()
+    sample = service_check(aggregator)
+    assert sample.status == AgentCheck.WARNING and sample.message == warnings[1]
+    assert "no usable value for exchange ('Solde')" in sample.message  # names the missing series
     aggregator.assert_metric('elec_france.consumption', 36278, tags=['feed:odre'], count=1)
-    assert check.get_warnings() == [
+    assert warnings == [
         "éCO2mix type=mix: 2 row(s) of unknown series ignored: 'Echanges'",
         'éCO2mix failed (eco2mix: éCO2mix type=mix answer unusable: no complete quarter-hour: no usable value for '
         "exchange ('Solde')); the figures come from ODRE, about an hour later",

@@ -121,9 +121,10 @@ class ElecFranceCheck(AgentCheck):
                 if policy.co2_due(state, now):
                     state = policy.after_co2(state, now, self._co2_reading(now))
                 snapshot = with_co2(snapshot, state.co2)
-            fallback = feed == feeds.ODRE and len(national) > 1
-            if fallback:
-                self.warning('éCO2mix failed (%s); the figures come from ODRE, about an hour later', failures[0])
+            fallback = None
+            if feed == feeds.ODRE and len(national) > 1:
+                fallback = f'éCO2mix failed ({failures[0]}); the figures come from ODRE, about an hour later'
+                self.warning('%s', fallback)
             return policy.after_success(state, now, snapshot, as_of=as_of, fallback=fallback, retry_at=retry_at)
         return policy.after_failure(self.state, now, '; '.join(failures), retry_at)
 
@@ -225,7 +226,9 @@ class ElecFranceCheck(AgentCheck):
 
     def _report(self, now):
         tags = list(self.config.tags)
-        if self.state.last_error:
+        if self.state.degraded:
+            self.service_check('can_connect', AgentCheck.WARNING, tags=tags, message=self.state.last_error)
+        elif self.state.last_error:
             self.service_check('can_connect', AgentCheck.CRITICAL, tags=tags, message=self.state.last_error)
         else:
             self.service_check('can_connect', AgentCheck.OK, tags=tags)

@@ -91,10 +91,12 @@ def not_before(now, retry_after):
     return min(asked, now + RETRY_AFTER_CEILING_SECONDS)
 
 
-def after_success(state, now, snapshot, as_of=None, fallback=False, retry_at=None):
+def after_success(state, now, snapshot, as_of=None, fallback=None, retry_at=None):
     """The state after a fetch that gave `snapshot` (None: the answer had no complete quarter-hour).
 
-    `retry_at` (from not_before) is when a feed that failed on the way asked to be left alone until.
+    `fallback`: why the preferred feed failed, when a fallback gave the snapshot; kept as the state's
+    `last_error` with no failure counted (`FetchState.degraded`). `retry_at` (from not_before) is when a feed
+    that failed on the way asked to be left alone until.
     """
     kept, kept_as_of = state.snapshot, state.as_of
     if snapshot is not None and (kept is None or snapshot.start >= kept.start):
@@ -106,7 +108,8 @@ def after_success(state, now, snapshot, as_of=None, fallback=False, retry_at=Non
     else:
         next_fetch = max(next_quarter_hour_expected(kept), now + RECHECK_SECONDS)
     next_fetch = min(max(next_fetch, retry_at or 0), now + MAX_FETCH_DELAY_SECONDS)
-    return replace(state, snapshot=kept, as_of=kept_as_of, next_fetch_at=next_fetch, failures=0, last_error=None)
+    last_error = fallback[:MAX_ERROR] if fallback else None
+    return replace(state, snapshot=kept, as_of=kept_as_of, next_fetch_at=next_fetch, failures=0, last_error=last_error)
 
 
 def after_failure(state, now, reason, retry_at=None):

@@ -46,7 +46,12 @@ class FetchState:
     co2_fetched_at: float | None = None  # host clock, epoch seconds
     next_fetch_at: float = 0.0  # host clock, epoch seconds
     failures: int = 0  # consecutive failed attempts
-    last_error: str | None = None
+    last_error: str | None = None  # with failures: why the last attempt failed; without: why a fallback serves
+
+    @property
+    def degraded(self):
+        """The snapshot came from a fallback feed because the preferred one failed (`last_error` says how)."""
+        return self.failures == 0 and bool(self.last_error)
 
     def to_json(self):
         return json.dumps(
