@@ -197,6 +197,20 @@ def test_any_text_is_a_valid_state_or_a_fresh_start(text):
 COUNTER = itertools.count()
 
 
+def run_once(server, check_id, aggregator):
+    """One run of the national check with the persistent cache of `check_id`: no error, finite metrics only."""
+    check = ElecFranceCheck(
+        'elec_france', {}, [{'eco2mix_url': server.eco2mix_url, 'source': 'eco2mix', **NATIONAL_ONLY}]
+    )
+    check.check_id = check_id
+    check.clock = lambda: NOW
+    aggregator.reset()
+    assert check.run() == ''
+    for name in aggregator.metric_names:
+        assert all(math.isfinite(sample.value) for sample in aggregator.metrics(name))
+    return check
+
+
 @settings(
     max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 )
@@ -208,16 +222,9 @@ def test_the_check_runs_on_any_cache(changes, server, datadog_agent, aggregator)
         return
     check_id = f'elec_france:cache{next(COUNTER)}'
     datadog_agent.write_persistent_cache(f'{check_id}_state', text)
-    check = ElecFranceCheck(
-        'elec_france', {}, [{'eco2mix_url': server.eco2mix_url, 'source': 'eco2mix', **NATIONAL_ONLY}]
-    )
-    check.check_id = check_id
-    check.clock = lambda: NOW
-    aggregator.reset()
 
-    assert check.run() == ''
-    for name in aggregator.metric_names:
-        assert all(math.isfinite(sample.value) for sample in aggregator.metrics(name))
+    check = run_once(server, check_id, aggregator)
+
     assert check.state.next_fetch_at <= NOW + policy.MAX_FETCH_DELAY_SECONDS
 
 
@@ -267,14 +274,7 @@ def test_any_bytes_or_a_folder_at_a_cache_entry_leave_the_check_running(
         entry = persistentcache.cache_file(run_path, f'{check_id}_{key}')
         entry.parent.mkdir(parents=True, exist_ok=True)
         entry.mkdir() if content is None else entry.write_bytes(content)
-        check = ElecFranceCheck(
-            'elec_france', {}, [{'eco2mix_url': server.eco2mix_url, 'source': 'eco2mix', **NATIONAL_ONLY}]
-        )
-        check.check_id = check_id
-        check.clock = lambda: NOW
-        aggregator.reset()
 
-        assert check.run() == ''
+        run_once(server, check_id, aggregator)
+
     assert aggregator.service_checks('elec_france.can_connect')
-    for name in aggregator.metric_names:
-        assert all(math.isfinite(sample.value) for sample in aggregator.metrics(name))

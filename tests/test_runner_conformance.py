@@ -400,12 +400,13 @@ def test_a_module_shadowed_by_the_standard_library_has_no_check_class(layout):
 
 # ---- 6. One instance fails to build, another loads -----------------------------------------------------------
 
-FAILING_INIT = """
+FAILING_INIT_TEMPLATE = """
 def __init__(self, name, init_config, instances):
     super().__init__(name, init_config, instances)
     if instances[0].get('broken'):
-        raise ValueError('the instance is broken')
+        raise {error}
 """
+FAILING_INIT = FAILING_INIT_TEMPLATE.format(error="ValueError('the instance is broken')")
 
 
 def test_one_instance_failing_to_build_shows_check_initialization_errors(layout):
@@ -594,12 +595,7 @@ def test_sys_exit_while_importing_a_check_is_a_loading_error_not_an_exit(layout)
     assert result.stderr == 'Error: no valid check found\n'
 
 
-EXITING_INIT = """
-def __init__(self, name, init_config, instances):
-    super().__init__(name, init_config, instances)
-    if instances[0].get('broken'):
-        raise SystemExit('the instance asked to exit')
-"""
+EXITING_INIT = FAILING_INIT_TEMPLATE.format(error="SystemExit('the instance asked to exit')")
 
 
 def test_sys_exit_in_a_check_constructor_is_an_initialization_error_of_that_instance(layout):
