@@ -291,3 +291,13 @@ def test_a_tampered_sample_is_refused_by_the_bare_word_with_the_loaders_error(tm
         assert result.exit_code in (1, 2), command
         assert f'{mix} is not the body recorded: its sha256 differs from the manifest' in result.output, command
         assert 'Replaying' not in result.output
+
+
+def test_the_sdist_holds_every_file_the_readme_and_the_docs_link_to(built):
+    """Its tests include tests/test_docs.py, which needs them; a reader of the sdist gets the whole documentation."""
+    top = f'datadog_exercise-{__version__}'
+    linked = {'README.md', *(f'docs/{page.name}' for page in (REPOSITORY / 'docs').glob('*.md'))}
+    linked |= {f'screenshots/{picture.name}' for picture in (REPOSITORY / 'screenshots').glob('*.png')}
+    with tarfile.open(built[1]) as sdist:
+        names = set(sdist.getnames())
+    assert {f'{top}/{name}' for name in linked} <= names
