@@ -9,7 +9,7 @@ from fixtures.build import fixtures, sample
 from support import FIXTURES
 
 RENDERED = fixtures()
-SAMPLE = sample()
+SAMPLE = sample(RENDERED)
 # Not rendered from RTE's figures: a record of the check's own behaviour (see tests/fixtures/README.md's table).
 RECORDED = {'elec_france_national_before_issue_12.json'}
 

@@ -11,7 +11,7 @@ whose bytes count against the cap.
 import socks
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
-from .transport import MeteredReader, addresses, held
+from .transport import MeteredReader, addresses, attempts, held
 
 
 class _BudgetedSocksSocket(socks.socksocket):
@@ -25,8 +25,8 @@ class _BudgetedSocksSocket(socks.socksocket):
 
 
 class BudgetedSocks:
-    """Mixed in front of urllib3's SOCKSConnection (urllib3.contrib.socks), replacing its `_new_conn`; always
-    behind transport's _BudgetedConnection, whose attempt_timeout and out_of_time it uses."""
+    """Mixed in front of urllib3's SOCKSConnection (urllib3.contrib.socks), replacing its `_new_conn`: its
+    proxy's addresses tried as transport's `attempts` says."""
 
     _resolves_its_proxy = True
 
@@ -47,14 +47,13 @@ class BudgetedSocks:
         options = self._socks_options
         proxy_host = options['proxy_host'].strip('[]')
         failure = OSError('the proxy name resolves to no address')
-        for number, (family, kind, proto, _, address) in enumerate(addresses(proxy_host, options['proxy_port'])):
-            if number and self.out_of_time():
-                break
+        found = addresses(proxy_host, options['proxy_port'])
+        for (family, kind, proto, _, address), timeout in attempts(found, self.timeout):
             sock = _BudgetedSocksSocket(family, kind, proto)
             try:
                 for option in self.socket_options or ():
                     sock.setsockopt(*option)
-                sock.settimeout(self.attempt_timeout())
+                sock.settimeout(timeout)
                 sock.set_proxy(  # the address itself: PySocks would resolve a name again, and take its first address
                     options['socks_version'],
                     address[0],

@@ -165,12 +165,26 @@ def addresses(host, port, family=socket.AF_UNSPEC):
     return list(found.values())
 
 
+def attempts(found, timeout):
+    """(answer, timeout) for each connection attempt to the addresses `found`, in order, the timeout taken as the
+    attempt starts: within a fetch, the time left, and no attempt but the first past the deadline; outside one,
+    `timeout`. (urllib3 and PySocks give every address the whole timeout.)"""
+    for number, answer in enumerate(found):
+        budget = _CURRENT.get()
+        if budget is None:
+            yield answer, timeout
+        elif number and budget.expired:
+            return
+        else:
+            yield answer, max(budget.remaining(), _SHORTEST_WAIT)
+
+
 class _BudgetedConnection:
     """Mixed in front of a urllib3 connection class (plain, TLS or SOCKS): each of its socket operations is
     held to the Budget of the fetch in progress, also when a kept-alive connection is reused by a later fetch.
     """
 
-    _resolves_its_proxy = False  # BudgetedSocks: it connects to its proxy's addresses itself (attempt_timeout)
+    _resolves_its_proxy = False  # BudgetedSocks: it connects to its proxy's addresses itself (attempts)
 
     def _new_conn(self):
         budget = _CURRENT.get()
@@ -178,7 +192,7 @@ class _BudgetedConnection:
             return super()._new_conn()
         budget.check_time()
         self.timeout = budget.remaining()
-        sock = super()._new_conn() if self._resolves_its_proxy else self._connect_to_an_address(budget)
+        sock = super()._new_conn() if self._resolves_its_proxy else self._connect_to_an_address()
         # What comes next on the bare socket is a TLS handshake (with the server or an https proxy), or a
         # CONNECT (metered: _tunnel). CPython gives a whole handshake one deadline, the socket's timeout from
         # its start (Modules/_ssl.c, _ssl__SSLSocket_do_handshake_impl: `deadline = _PyDeadline_Init(timeout)`
@@ -187,9 +201,8 @@ class _BudgetedConnection:
         hold_to_deadline(sock, budget)
         return sock
 
-    def _connect_to_an_address(self, budget):
-        """urllib3's own connection, made to one address of the name at a time: each attempt waits at most the
-        time left when it starts, none starts past the deadline, MOST_ADDRESSES at most."""
+    def _connect_to_an_address(self):
+        """urllib3's own connection, made to one address of the name at a time (`attempts`)."""
         name = self._dns_host
         try:
             found = addresses(name, self.port, allowed_gai_family())
@@ -199,10 +212,8 @@ class _BudgetedConnection:
             return super()._new_conn()  # urllib3 resolves the name again, and names its failure as it does
         failure = None
         try:
-            for *_, sockaddr in found:
-                if failure is not None and budget.expired:
-                    break
-                self._dns_host, self.timeout = sockaddr[0], self.attempt_timeout()
+            for answer, timeout in attempts(found, self.timeout):
+                self._dns_host, self.timeout = answer[4][0], timeout
                 try:
                     return super()._new_conn()
                 except ConnectTimeoutError as error:  # NewConnectionError is one: refused, unreachable, timed out
@@ -210,15 +221,6 @@ class _BudgetedConnection:
         finally:
             self._dns_host = name
         raise failure
-
-    def attempt_timeout(self):
-        """How long the next connection attempt may wait: the time left in the fetch (`timeout` outside one)."""
-        budget = _CURRENT.get()
-        return self.timeout if budget is None else max(budget.remaining(), _SHORTEST_WAIT)
-
-    def out_of_time(self):
-        budget = _CURRENT.get()
-        return budget is not None and budget.expired
 
     def _tunnel(self):
         """http.client sends CONNECT and reads the proxy's answer through `self.sock`: metered, like an answer."""
